@@ -1,0 +1,35 @@
+// The Koa application: error shape, content-type and size checks, JSON body parsing, routes.
+import Koa from "koa";
+import { koaBody } from "koa-body";
+import { ScriptlogError } from "../errors.js";
+import type { ScriptlogService } from "../service/scriptlogService.js";
+import { handleErrors } from "./errors.js";
+import { logRoutes } from "./routes.js";
+
+export interface AppOptions {
+  bodyLimit: number;
+}
+
+export function createApp(service: ScriptlogService, options: AppOptions): Koa {
+  const app = new Koa();
+  app.use(handleErrors);
+  app.use(async (ctx, next) => {
+    if (ctx.method === "POST" || ctx.method === "PUT" || ctx.method === "PATCH") {
+      if (!ctx.is("application/json")) {
+        throw new ScriptlogError("unsupported_media_type", `send the body as application/json, not ${ctx.get("Content-Type") || "nothing"}`);
+      }
+      if (Number(ctx.get("Content-Length")) > options.bodyLimit) {
+        throw new ScriptlogError("payload_too_large", `the request body is larger than ${options.bodyLimit} bytes`, { limit: options.bodyLimit });
+      }
+    }
+    await next();
+  });
+  app.use(koaBody({ json: true, jsonStrict: true, jsonLimit: options.bodyLimit, urlencoded: false, text: false, multipart: false }));
+  const router = logRoutes(service);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on("error", (err) => {
+    if (!(err instanceof ScriptlogError)) console.error("scriptlog: unexpected error:", err);
+  });
+  return app;
+}

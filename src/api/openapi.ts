@@ -1,0 +1,74 @@
+// The OpenAPI 3.1 document, built from the JSON Schemas ajv checks requests with.
+import { failedAttemptSchema, querySchemas, successAttemptSchema } from "./schemas.js";
+
+const errorSchema = {
+  type: "object",
+  required: ["success", "error"],
+  properties: {
+    success: { const: false },
+    error: {
+      type: "object",
+      required: ["code", "message", "details"],
+      properties: { code: { type: "string" }, message: { type: "string" }, details: { type: "object" } },
+    },
+  },
+};
+
+const ok = (description: string, properties: Record<string, unknown> = {}) => ({
+  description,
+  content: { "application/json": { schema: { type: "object", required: ["success"], properties: { success: { const: true }, ...properties } } } },
+});
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [String(s), { description: "error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]));
+const queryParams = (schema: Record<string, object>) =>
+  Object.entries(schema).map(([name, s]) => ({ name, in: "query", required: false, schema: s }));
+const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
+
+const get = (summary: string, response: object, parameters: unknown[] = [], extra: number[] = []) => ({
+  get: { summary, parameters, responses: { "200": response, ...errors(400, ...extra) } },
+});
+
+export function openApiDocument() {
+  const { $id: _f, ...failed } = failedAttemptSchema;
+  const { $id: _s, ...succeeded } = successAttemptSchema;
+  return {
+    openapi: "3.1.0",
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    info: { title: "scriptlog", version: "1", description: "Event-sourced log of AI-generated script executions." },
+    components: {
+      schemas: {
+        FailedAttempt: failed,
+        SuccessfulAttempt: succeeded,
+        AttemptRequest: { oneOf: [{ $ref: "#/components/schemas/FailedAttempt" }, { $ref: "#/components/schemas/SuccessfulAttempt" }], discriminator: { propertyName: "status" } },
+        Error: errorSchema,
+      },
+    },
+    paths: {
+      "/health": { get: { summary: "Readiness: 200 once the log is replayed", responses: { "200": { description: "ready" }, "503": { description: "replaying" } } } },
+      "/api/openapi.json": get("This document", { description: "OpenAPI 3.1" }),
+      "/api/logs/attempts": {
+        post: {
+          summary: "Record an execution attempt",
+          requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/AttemptRequest" } } } },
+          responses: {
+            "201": ok("Recorded (or an idempotent repeat of the same log_id and body)", {
+              log_id: { type: "string" },
+              session_id: { type: "string" },
+              status: { enum: ["failed", "success"] },
+              error_type: { type: ["string", "null"] },
+              error_category: { type: ["string", "null"] },
+              fixed: { type: "array", items: { type: "string" } },
+            }),
+            ...errors(400, 409, 413, 415, 422, 503),
+          },
+        },
+      },
+      "/api/logs/summary": get("Totals and rates", ok("summary", { summary: { type: "object" } })),
+      "/api/logs/failures": get("Failures, newest first", ok("failures", { failures: { type: "array" }, count: { type: "integer" } }), queryParams(querySchemas.failures)),
+      "/api/logs/successes": get("Successes, newest first", ok("successes", { successes: { type: "array" }, count: { type: "integer" } }), queryParams(querySchemas.successes)),
+      "/api/logs/session/{session_id}": get("A session and its attempts, oldest first", ok("session", { session: { type: "object" }, attempts: { type: "array" } }), [pathParam("session_id")], [404]),
+      "/api/logs/log/{log_id}": get("One attempt", ok("entry", { log: { type: "object" } }), [pathParam("log_id")], [404]),
+      "/api/logs/analysis": get("Counts and fix rates per error type and category", ok("analysis", { analysis: { type: "object" } })),
+    },
+  };
+}

@@ -1,0 +1,55 @@
+// The `scriptlog` command line: one program, a subcommand per file in this folder.
+import { Command, Option } from "commander";
+import { readConfig, type Config } from "../config.js";
+import { ScriptlogError } from "../errors.js";
+import { rebuildCommand } from "./rebuild.js";
+import { serveCommand } from "./serve.js";
+
+interface DirOptions {
+  eventsDir?: string;
+  projectionsDir?: string;
+}
+
+const dirOptions = (command: Command) =>
+  command
+    .addOption(new Option("--events-dir <dir>", "the event log directory").env("EVENTS_DIR").default("./events"))
+    .addOption(new Option("--projections-dir <dir>", "where read-model snapshots are kept").env("PROJECTIONS_DIR").default("./projections"));
+
+function configFrom(options: DirOptions & { port?: string; host?: string }): Config {
+  return readConfig(process.env, {
+    eventsDir: options.eventsDir,
+    projectionsDir: options.projectionsDir,
+    ...(options.port !== undefined ? { port: Number(options.port) } : {}),
+    ...(options.host !== undefined ? { host: options.host } : {}),
+  });
+}
+
+export function program(): Command {
+  const cli = new Command("scriptlog")
+    .description("Event-sourced log of AI-generated script executions, and what they teach the next script.")
+    .showHelpAfterError();
+
+  dirOptions(cli.command("serve").description("serve the REST API (what `npm start` runs)"))
+    .addOption(new Option("--port <port>", "port to listen on").env("PORT"))
+    .addOption(new Option("--host <host>", "address to listen on").env("HOST"))
+    .action((options) => serveCommand(configFrom(options)));
+
+  dirOptions(cli.command("rebuild").description("replay the whole log into fresh read models and write their snapshots"))
+    .option("--json", "print the report as JSON")
+    .action((options) => rebuildCommand(configFrom(options), options));
+
+  return cli;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof ScriptlogError) {
+      console.error(`scriptlog: ${err.message}`);
+      process.exit(err.code === "log_corrupt" ? 3 : 2);
+    }
+    console.error("scriptlog:", err);
+    process.exit(1);
+  }
+}

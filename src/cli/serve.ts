@@ -1,0 +1,63 @@
+// `scriptlog serve`: the HTTP service. Listens at once (health says 503 while the log replays), refuses to
+// start on a corrupt log or a log another process writes, and drains in-flight appends on SIGTERM/SIGINT.
+import type { AddressInfo } from "node:net";
+import { createApp } from "../api/app.js";
+import type { Config } from "../config.js";
+import { ScriptlogService } from "../service/scriptlogService.js";
+
+export interface RunningServer {
+  url: string;
+  service: ScriptlogService;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, log: (line: string) => void = (l) => console.log(l)): Promise<RunningServer> {
+  const service = await ScriptlogService.open(config.eventsDir, {
+    onTornTail: (t) =>
+      log(`scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; it was never acknowledged`),
+  });
+  const app = createApp(service, { bodyLimit: config.bodyLimit });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  }).catch(async (err) => {
+    await service.close();
+    throw err;
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await service.close();
+    })());
+  try {
+    await service.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.models.seq})`);
+  return { url, service, stop };
+}
+
+export async function serveCommand(config: Config): Promise<void> {
+  const running = await startServer(config);
+  const shutdown = (signal: string) => {
+    console.log(`scriptlog: ${signal}: finishing in-flight requests`);
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        console.error("scriptlog: shutdown failed:", err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}

@@ -1,0 +1,36 @@
+// Configuration, read in one place: environment variables over embedded defaults.
+import path from "node:path";
+
+export interface Config {
+  port: number;
+  host: string;
+  eventsDir: string;
+  projectionsDir: string;
+  /** Largest request body accepted, in bytes. */
+  bodyLimit: number;
+}
+
+export const DEFAULTS = {
+  port: 8000,
+  host: "127.0.0.1",
+  eventsDir: "./events",
+  projectionsDir: "./projections",
+  bodyLimit: 1024 * 1024,
+} as const;
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  return {
+    port: overrides.port ?? integer(env.PORT, "PORT", DEFAULTS.port),
+    host: overrides.host ?? env.HOST ?? DEFAULTS.host,
+    eventsDir: path.resolve(overrides.eventsDir ?? env.EVENTS_DIR ?? DEFAULTS.eventsDir),
+    projectionsDir: path.resolve(overrides.projectionsDir ?? env.PROJECTIONS_DIR ?? DEFAULTS.projectionsDir),
+    bodyLimit: overrides.bodyLimit ?? integer(env.BODY_LIMIT_BYTES, "BODY_LIMIT_BYTES", DEFAULTS.bodyLimit),
+  };
+}
+
+function integer(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not '${value}'`);
+  return n;
+}

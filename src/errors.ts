@@ -1,0 +1,40 @@
+// Errors are values with a machine-readable code; src/api/errors.ts maps codes to HTTP statuses.
+
+export type ErrorCode =
+  | "invalid_json"
+  | "unsupported_media_type"
+  | "payload_too_large"
+  | "validation_failed"
+  | "invalid_query"
+  | "unknown_previous_attempt"
+  | "conflicting_log_id"
+  | "not_found"
+  | "not_ready"
+  | "log_unavailable"
+  | "log_locked"
+  | "log_corrupt"
+  | "internal_error";
+
+export class ScriptlogError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "ScriptlogError";
+  }
+}
+
+/** A log that cannot be trusted as it is: where, and why. */
+export class LogCorruptError extends ScriptlogError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly seq: number | null,
+    readonly reason: string,
+  ) {
+    super("log_corrupt", `${file}:${line}${seq === null ? "" : ` (seq ${seq})`}: ${reason}`, { file, line, seq, reason });
+    this.name = "LogCorruptError";
+  }
+}

@@ -1,0 +1,113 @@
+// JSON Schemas (2020-12) of every event type and version — the one place they are defined. The API's
+// request schemas and the OpenAPI document are built from the same field schemas.
+import type { EventType } from "./types.js";
+
+export const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$";
+const HEX64 = "^[0-9a-f]{64}$";
+
+const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: "null" }] });
+
+export const idSchema = { type: "string", pattern: ID_PATTERN, description: "1-128 characters: letters, digits, . _ : -" };
+export const timestampSchema = { type: "string", format: "iso-timestamp", description: "ISO-8601 date-time" };
+
+/** Fields every attempt may carry, as a client sends them. */
+export const attemptFieldSchemas = {
+  code: { type: "string", description: "The script that ran" },
+  user_prompt: nullable({ type: "string" }),
+  ai_model: nullable({ type: "string", maxLength: 200 }),
+  image_filename: nullable({ type: "string", maxLength: 1000 }),
+  tags: { type: "array", items: { type: "string", minLength: 1, maxLength: 200 }, maxItems: 100 },
+  stdout: nullable({ type: "string" }),
+} as const;
+
+export const failureFieldSchemas = {
+  error_message: nullable({ type: "string" }),
+  error_type: nullable({ type: "string", maxLength: 200 }),
+  stderr: nullable({ type: "string" }),
+  return_code: nullable({ type: "integer", minimum: -255, maximum: 65535 }),
+  timed_out: nullable({ type: "boolean" }),
+} as const;
+
+export const successFieldSchemas = {
+  output_files: nullable({ type: "array", items: { type: "string", maxLength: 1000 }, maxItems: 10000 }),
+  execution_time_seconds: nullable({ type: "number", minimum: 0 }),
+} as const;
+
+const originSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["system", "path"],
+  properties: { system: { type: "string" }, path: { type: "string" }, derived: { type: "object" } },
+};
+
+const attemptFactSchemas = {
+  log_id: idSchema,
+  session_id: idSchema,
+  timestamp: timestampSchema,
+  ...attemptFieldSchemas,
+  request_hash: { type: "string", pattern: HEX64 },
+  origin: originSchema,
+};
+const attemptRequired = ["log_id", "session_id", "timestamp", "code"];
+
+const attemptFailedV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: attemptRequired,
+  properties: { ...attemptFactSchemas, ...failureFieldSchemas },
+};
+
+const attemptSucceededV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: attemptRequired,
+  properties: { ...attemptFactSchemas, ...successFieldSchemas },
+};
+
+const attemptLinkedV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["log_id", "previous_attempt_id", "session_id"],
+  properties: { log_id: idSchema, previous_attempt_id: idSchema, session_id: idSchema },
+};
+
+const fixRecordedV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["failure_log_id", "success_log_id", "session_id"],
+  properties: { failure_log_id: idSchema, success_log_id: idSchema, session_id: idSchema },
+};
+
+/** Data schema of each event type, by schema version. */
+export const EVENT_DATA_SCHEMAS: Record<EventType, Record<number, object>> = {
+  AttemptFailed: { 1: attemptFailedV1 },
+  AttemptSucceeded: { 1: attemptSucceededV1 },
+  AttemptLinked: { 1: attemptLinkedV1 },
+  FixRecorded: { 1: fixRecordedV1 },
+};
+
+/** The version new events of each type are written with. */
+export const CURRENT_VERSION: Record<EventType, number> = {
+  AttemptFailed: 1,
+  AttemptSucceeded: 1,
+  AttemptLinked: 1,
+  FixRecorded: 1,
+};
+
+export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
+
+export const envelopeSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["seq", "id", "type", "version", "recorded_at", "data", "prev_hash", "hash"],
+  properties: {
+    seq: { type: "integer", minimum: 1 },
+    id: { type: "string", pattern: "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$" },
+    type: { enum: EVENT_TYPES },
+    version: { type: "integer", minimum: 1 },
+    recorded_at: timestampSchema,
+    data: { type: "object" },
+    prev_hash: { type: "string", pattern: HEX64 },
+    hash: { type: "string", pattern: HEX64 },
+  },
+};

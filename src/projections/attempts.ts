@@ -1,0 +1,160 @@
+// The attempt index: one small record per attempt (no code, stderr or stdout — those are read back from
+// the log by location when a whole entry is asked for). Every other read model refers to these records.
+import { timestampMillis } from "../events/validation.js";
+import type { Envelope, EnvelopeOf, EventLocation } from "../events/types.js";
+import { deriveFailure, deriveSuccess, type DerivedFailure, type DerivedSuccess, type Projected } from "./derive.js";
+import type { Projection } from "./projection.js";
+
+export interface AttemptRecord {
+  log_id: string;
+  session_id: string;
+  status: "failed" | "success";
+  timestamp: string;
+  /** timestamp in ms, for ordering. */
+  time: number;
+  seq: number;
+  file: string;
+  offset: number;
+  length: number;
+  code_hash: string;
+  ai_model: string | null;
+  previous_attempt_id: string | null;
+  error_type: string | null;
+  error_category: string | null;
+  fixed_by: string | null;
+}
+
+export interface AttemptsState {
+  byId: Map<string, AttemptRecord>;
+}
+
+// Few distinct values, many attempts: share one string instance per value.
+const interned = new Map<string, string>();
+function intern(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  let shared = interned.get(value);
+  if (shared === undefined) interned.set(value, (shared = value));
+  return shared;
+}
+
+/** The record of a newly recorded attempt (made while deriving, so every projection shares the one object). */
+export function newRecord(
+  envelope: EnvelopeOf<"AttemptFailed"> | EnvelopeOf<"AttemptSucceeded">,
+  location: EventLocation,
+  derived: DerivedFailure | DerivedSuccess,
+): AttemptRecord {
+  const failure = envelope.type === "AttemptFailed" ? (derived as DerivedFailure) : null;
+  return {
+    log_id: envelope.data.log_id,
+    session_id: envelope.data.session_id,
+    status: failure ? "failed" : "success",
+    timestamp: envelope.data.timestamp,
+    time: timestampMillis(envelope.data.timestamp),
+    seq: envelope.seq,
+    file: location.file,
+    offset: location.offset,
+    length: location.length,
+    code_hash: derived.code_hash,
+    ai_model: intern(envelope.data.ai_model),
+    previous_attempt_id: null,
+    error_type: intern(failure?.error_type),
+    error_category: intern(failure?.error_category),
+    fixed_by: null,
+  };
+}
+
+function add(state: AttemptsState, event: Projected<"AttemptFailed" | "AttemptSucceeded">): AttemptsState {
+  state.byId.set(event.envelope.data.log_id, event.derived.record);
+  return state;
+}
+
+export const attemptsProjection: Projection<AttemptsState, AttemptRecord[]> = {
+  name: "attempts",
+  version: 1,
+  initial: () => ({ byId: new Map() }),
+  reducers: {
+    AttemptFailed: add,
+    AttemptSucceeded: add,
+    AttemptLinked(state, { envelope }) {
+      const attempt = state.byId.get(envelope.data.log_id);
+      if (attempt) attempt.previous_attempt_id = envelope.data.previous_attempt_id;
+      return state;
+    },
+    FixRecorded(state, { envelope }) {
+      const failure = state.byId.get(envelope.data.failure_log_id);
+      if (failure) failure.fixed_by = envelope.data.success_log_id;
+      return state;
+    },
+  },
+  toJSON: (state) => [...state.byId.values()],
+  fromJSON: (records) => ({ byId: new Map(records.map((r) => [r.log_id, { ...r, ai_model: intern(r.ai_model), error_type: intern(r.error_type), error_category: intern(r.error_category) }])) }),
+};
+
+/** Orders attempts by when they ran, then by when they were recorded. */
+export const compareByTime = (a: AttemptRecord, b: AttemptRecord) => a.time - b.time || a.seq - b.seq;
+
+/** Resolves log_ids of a snapshot against the attempt index. */
+export function recordsOf(index: AttemptsState, ids: string[]): AttemptRecord[] {
+  return ids.map((id) => {
+    const r = index.byId.get(id);
+    if (!r) throw new Error(`snapshot refers to unknown attempt ${id}`);
+    return r;
+  });
+}
+
+/** The whole entry of an attempt, as the API shows it: its facts from the log plus everything derived. */
+export function attemptEntry(record: AttemptRecord, envelope: Envelope): Record<string, unknown> {
+  const base = {
+    log_id: record.log_id,
+    session_id: record.session_id,
+    timestamp: record.timestamp,
+    status: record.status,
+    code: "",
+    code_hash: record.code_hash,
+    user_prompt: null as string | null,
+    ai_model: record.ai_model,
+    image_filename: null as string | null,
+    previous_attempt_id: record.previous_attempt_id,
+    tags: [] as string[],
+  };
+  if (envelope.type === "AttemptFailed") {
+    const data = envelope.data;
+    const derived = deriveFailure(data);
+    return {
+      ...base,
+      code: data.code,
+      user_prompt: data.user_prompt ?? null,
+      image_filename: data.image_filename ?? null,
+      tags: mergeTags(data.tags, derived.tags),
+      error_message: derived.error_message,
+      error_type: derived.error_type,
+      stderr: data.stderr ?? null,
+      stdout: data.stdout ?? null,
+      return_code: data.return_code ?? null,
+      timed_out: data.timed_out ?? false,
+      fixed_by: record.fixed_by,
+      error_category: derived.error_category,
+      suggestion: derived.suggestion,
+      frames: derived.frames,
+    };
+  }
+  if (envelope.type === "AttemptSucceeded") {
+    const data = envelope.data;
+    const derived = deriveSuccess(data);
+    return {
+      ...base,
+      code: data.code,
+      user_prompt: data.user_prompt ?? null,
+      image_filename: data.image_filename ?? null,
+      tags: mergeTags(data.tags, derived.tags),
+      output_files: data.output_files ?? [],
+      stdout: data.stdout ?? null,
+      execution_time_seconds: data.execution_time_seconds ?? null,
+    };
+  }
+  throw new Error(`seq ${envelope.seq} is not an attempt`);
+}
+
+function mergeTags(sent: string[] | undefined, derived: string[]): string[] {
+  return [...new Set([...(sent ?? []), ...derived])];
+}

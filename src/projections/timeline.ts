@@ -1,0 +1,33 @@
+// Attempts of one status in the order they ran: the shared shape of the failures and successes read models.
+import { compareByTime, recordsOf, type AttemptRecord } from "./attempts.js";
+import type { Projected } from "./derive.js";
+import { insertSorted, type Projection } from "./projection.js";
+
+export interface Timeline {
+  /** Oldest first. */
+  items: AttemptRecord[];
+}
+
+export function timelineProjection(name: string, type: "AttemptFailed" | "AttemptSucceeded"): Projection<Timeline, string[]> {
+  const add = (state: Timeline, event: Projected<typeof type>) => {
+    insertSorted(state.items, event.derived.record, compareByTime);
+    return state;
+  };
+  return {
+    name,
+    version: 1,
+    initial: () => ({ items: [] }),
+    reducers: { [type]: add },
+    toJSON: (state) => state.items.map((r) => r.log_id),
+    fromJSON: (ids, index) => ({ items: recordsOf(index, ids) }),
+  };
+}
+
+/** The newest `limit` items that pass `keep`, newest first. */
+export function newestFirst(state: Timeline, limit: number, keep: (r: AttemptRecord) => boolean = () => true): AttemptRecord[] {
+  const out: AttemptRecord[] = [];
+  for (let i = state.items.length - 1; i >= 0 && out.length < limit; i--) {
+    if (keep(state.items[i])) out.push(state.items[i]);
+  }
+  return out;
+}

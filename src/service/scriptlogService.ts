@@ -1,0 +1,221 @@
+// The service: one event log, the read models projected from it, and the command that records attempts.
+import { createHash, randomUUID } from "node:crypto";
+import type { Subscription } from "rxjs";
+import { canonicalJson } from "../events/envelope.js";
+import type { AttemptFailedData, AttemptSucceededData, EventDraft } from "../events/types.js";
+import { ScriptlogError } from "../errors.js";
+import { attemptEntry, type AttemptRecord } from "../projections/attempts.js";
+import { projectReadModels, ReadModels } from "../projections/readModels.js";
+import { EventLog, type EventLogOptions } from "../store/eventLog.js";
+
+/** A POST /api/logs/attempts body, already checked against its schema. */
+export interface AttemptBody {
+  status: "failed" | "success";
+  code: string;
+  log_id?: string;
+  session_id?: string;
+  previous_attempt_id?: string;
+  timestamp?: string;
+  user_prompt?: string | null;
+  ai_model?: string | null;
+  image_filename?: string | null;
+  tags?: string[];
+  stdout?: string | null;
+  error_message?: string | null;
+  error_type?: string | null;
+  stderr?: string | null;
+  return_code?: number | null;
+  timed_out?: boolean | null;
+  output_files?: string[] | null;
+  execution_time_seconds?: number | null;
+}
+
+export interface AttemptResult {
+  log_id: string;
+  session_id: string;
+  status: "failed" | "success";
+  error_type: string | null;
+  error_category: string | null;
+  fixed: string[];
+}
+
+export interface RecordOutcome {
+  result: AttemptResult;
+  /** True when this repeated an earlier request with the same log_id and body. */
+  replayed: boolean;
+}
+
+/** An accepted attempt whose events are not durable yet. */
+interface InFlight {
+  session_id: string;
+  status: "failed" | "success";
+  request_hash: string;
+  fixes: string[];
+  done: Promise<unknown>;
+}
+
+export class ScriptlogService {
+  readonly models = new ReadModels();
+  private readonly inFlight = new Map<string, InFlight>();
+  private subscription: Subscription | null = null;
+  private replayed: Promise<void> | null = null;
+
+  private constructor(readonly log: EventLog) {}
+
+  /** Opens the log (taking its lock); call start() to replay it. */
+  static async open(eventsDir: string, options: EventLogOptions = {}): Promise<ScriptlogService> {
+    return new ScriptlogService(await EventLog.open(eventsDir, options));
+  }
+
+  /** Replays the log into the read models, then follows live appends; resolves once replay is done. */
+  start(): Promise<void> {
+    this.replayed ??= new Promise<void>((resolve, reject) => {
+      this.log.replayed.then(resolve);
+      this.subscription = this.log
+        .events$()
+        .pipe(projectReadModels(this.models))
+        .subscribe({
+          error: (err: Error) => {
+            // Before the end of replay this refuses start-up; after it, read models would silently go stale.
+            this.failure = err;
+            reject(err);
+          },
+        });
+    });
+    return this.replayed;
+  }
+
+  /** Why the read models stopped following the log, if they did. */
+  failure: Error | null = null;
+
+  get ready(): boolean {
+    return this.log.isReady && this.failure === null;
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+    this.subscription?.unsubscribe();
+  }
+
+  async recordAttempt(body: AttemptBody): Promise<RecordOutcome> {
+    const requestHash = sha256(canonicalJson(body));
+    if (body.log_id !== undefined) {
+      const repeat = await this.repeatedRequest(body.log_id, requestHash);
+      if (repeat) return { result: repeat, replayed: true };
+    }
+    const logId = body.log_id ?? randomUUID();
+    const sessionId = this.sessionFor(body);
+    const drafts = this.decide(body, logId, sessionId, requestHash);
+    const fixes = drafts.filter((d) => d.type === "FixRecorded").map((d) => (d.data as { failure_log_id: string }).failure_log_id);
+    const done = this.log.append(drafts);
+    this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
+    try {
+      await done;
+    } finally {
+      this.inFlight.delete(logId);
+    }
+    return { result: this.resultOf(logId), replayed: false };
+  }
+
+  /** The first result of a request with this log_id, if one was made with the same body; 409 if not. */
+  private async repeatedRequest(logId: string, requestHash: string): Promise<AttemptResult | null> {
+    const pending = this.inFlight.get(logId);
+    if (pending) {
+      if (pending.request_hash !== requestHash) throw conflict(logId);
+      await pending.done;
+      return this.resultOf(logId);
+    }
+    const record = this.models.states.attempts.byId.get(logId);
+    if (!record) return null;
+    const stored = this.log.readEnvelope(record).data as { request_hash?: string };
+    if (stored.request_hash !== requestHash) throw conflict(logId);
+    return this.resultOf(logId);
+  }
+
+  private sessionFor(body: AttemptBody): string {
+    if (body.previous_attempt_id === undefined) return body.session_id ?? randomUUID();
+    const previous = this.attemptSession(body.previous_attempt_id);
+    if (previous === null) {
+      throw new ScriptlogError("unknown_previous_attempt", `previous_attempt_id '${body.previous_attempt_id}' names no recorded attempt`, {
+        previous_attempt_id: body.previous_attempt_id,
+      });
+    }
+    if (body.session_id !== undefined && body.session_id !== previous) {
+      throw new ScriptlogError(
+        "unknown_previous_attempt",
+        `previous_attempt_id '${body.previous_attempt_id}' belongs to session '${previous}', not '${body.session_id}'`,
+        { previous_attempt_id: body.previous_attempt_id, session_id: body.session_id, previous_session_id: previous },
+      );
+    }
+    return previous;
+  }
+
+  private attemptSession(logId: string): string | null {
+    return this.models.states.attempts.byId.get(logId)?.session_id ?? this.inFlight.get(logId)?.session_id ?? null;
+  }
+
+  private decide(body: AttemptBody, logId: string, sessionId: string, requestHash: string): EventDraft[] {
+    const { status, previous_attempt_id, log_id: _l, session_id: _s, timestamp, ...facts } = body;
+    const common = { log_id: logId, session_id: sessionId, timestamp: timestamp ?? new Date().toISOString(), request_hash: requestHash };
+    const drafts: EventDraft[] =
+      status === "failed"
+        ? [{ type: "AttemptFailed", data: { ...common, ...(facts as Omit<AttemptFailedData, keyof typeof common>) } }]
+        : [{ type: "AttemptSucceeded", data: { ...common, ...(facts as Omit<AttemptSucceededData, keyof typeof common>) } }];
+    if (previous_attempt_id !== undefined) {
+      drafts.push({ type: "AttemptLinked", data: { log_id: logId, previous_attempt_id, session_id: sessionId } });
+    }
+    if (status === "success") {
+      for (const failure of this.unfixedFailures(sessionId)) {
+        drafts.push({ type: "FixRecorded", data: { failure_log_id: failure, success_log_id: logId, session_id: sessionId } });
+      }
+    }
+    return drafts;
+  }
+
+  /** Failures of a session no success has fixed yet, counting requests still being written. */
+  private unfixedFailures(sessionId: string): string[] {
+    const fixedInFlight = new Set<string>();
+    const failedInFlight: string[] = [];
+    for (const [logId, pending] of this.inFlight) {
+      if (pending.session_id !== sessionId) continue;
+      pending.fixes.forEach((f) => fixedInFlight.add(f));
+      if (pending.status === "failed") failedInFlight.push(logId);
+    }
+    const committed = (this.models.states.sessions.byId.get(sessionId)?.attempts ?? [])
+      .filter((a) => a.status === "failed" && a.fixed_by === null)
+      .map((a) => a.log_id);
+    return [...committed, ...failedInFlight].filter((id) => !fixedInFlight.has(id));
+  }
+
+  private resultOf(logId: string): AttemptResult {
+    const record = this.record(logId);
+    const session = this.models.states.sessions.byId.get(record.session_id);
+    return {
+      log_id: record.log_id,
+      session_id: record.session_id,
+      status: record.status,
+      error_type: record.error_type,
+      error_category: record.error_category,
+      fixed: (session?.attempts ?? []).filter((a) => a.fixed_by === logId).map((a) => a.log_id),
+    };
+  }
+
+  record(logId: string): AttemptRecord {
+    const record = this.models.states.attempts.byId.get(logId);
+    if (!record) throw new ScriptlogError("not_found", `no attempt with log_id '${logId}'`, { log_id: logId });
+    return record;
+  }
+
+  /** The whole entry of an attempt, read back from the log. */
+  entry(record: AttemptRecord): Record<string, unknown> {
+    return attemptEntry(record, this.log.readEnvelope(record));
+  }
+}
+
+function conflict(logId: string): ScriptlogError {
+  return new ScriptlogError("conflicting_log_id", `log_id '${logId}' was already recorded with a different body`, { log_id: logId });
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,245 @@
+// The append-only log: replays the daily files once, then appends events with group commit.
+// Every append is acknowledged only after its bytes are fsync'd; all events waiting while one fsync runs
+// share the next write and the next fsync, so throughput grows with concurrency instead of collapsing.
+import { randomUUID } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
+import { mkdir, open, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { concat, Observable, Subject, tap } from "rxjs";
+import { EMPTY_HEAD, type ChainHead } from "../events/chain.js";
+import { envelopeHash, envelopeLine, GENESIS_HASH } from "../events/envelope.js";
+import { CURRENT_VERSION } from "../events/schemas.js";
+import type { Envelope, EventDraft, EventLocation, StoredEvent } from "../events/types.js";
+import { envelopeProblems } from "../events/validation.js";
+import { ScriptlogError } from "../errors.js";
+import { acquireLock, type LogLock } from "./lock.js";
+import { dailyFileName } from "./logFiles.js";
+import { readLog, type LastFile, type TornTail } from "./logReader.js";
+
+export interface EventLogOptions {
+  onTornTail?: (tail: TornTail) => void;
+  /** The clock, for tests of day rollover. */
+  now?: () => Date;
+}
+
+interface PendingAppend {
+  drafts: EventDraft[];
+  resolve: (events: StoredEvent[]) => void;
+  reject: (err: Error) => void;
+}
+
+interface OpenFile {
+  name: string;
+  handle: FileHandle;
+  size: number;
+}
+
+export class EventLog {
+  /** Every event appended after replay, in seq order, emitted once it is durable. */
+  readonly appended$ = new Subject<StoredEvent>();
+  private head: ChainHead = EMPTY_HEAD;
+  private lastRecordedAt = "";
+  private ready = false;
+  private failure: Error | null = null;
+  private pending: PendingAppend[] = [];
+  private flushing: Promise<void> | null = null;
+  private current: OpenFile | null = null;
+  private lastFileAtReplay: LastFile | null = null;
+  private readHandles = new Map<string, number>();
+  private closed = false;
+  private markReady!: () => void;
+  /** Resolves once the replay has reached the end of the log (and read models fed by it are complete). */
+  readonly replayed = new Promise<void>((resolve) => (this.markReady = resolve));
+
+  private constructor(
+    readonly dir: string,
+    private readonly lock: LogLock,
+    private readonly options: EventLogOptions,
+  ) {}
+
+  /** Takes the directory's writer lock; the log accepts appends once replay() has run to its end. */
+  static async open(dir: string, options: EventLogOptions = {}): Promise<EventLog> {
+    await mkdir(dir, { recursive: true });
+    return new EventLog(dir, acquireLock(dir), options);
+  }
+
+  get chainHead(): ChainHead {
+    return this.head;
+  }
+
+  get isReady(): boolean {
+    return this.ready && !this.failure && !this.closed;
+  }
+
+  /** The whole log, verified (a torn final line is cut off), then every live append: one stream. */
+  events$(): Observable<StoredEvent> {
+    return concat(this.replay$(), this.appended$);
+  }
+
+  private replay$(): Observable<StoredEvent> {
+    return readLog(this.dir, {
+      repairTornTail: true,
+      onTornTail: this.options.onTornTail,
+      onEnd: (head, lastFile) => {
+        this.head = head;
+        this.lastFileAtReplay = lastFile;
+        this.ready = true;
+        this.markReady();
+      },
+    }).pipe(tap((event) => (this.lastRecordedAt = event.envelope.recorded_at)));
+  }
+
+  /** Appends the events of one request atomically: all land in the same durable batch, or none do. */
+  append(drafts: EventDraft[]): Promise<StoredEvent[]> {
+    if (!this.isReady) {
+      return Promise.reject(
+        this.failure
+          ? new ScriptlogError("log_unavailable", `the log stopped accepting writes: ${this.failure.message}`)
+          : new ScriptlogError("not_ready", "the log is still being replayed"),
+      );
+    }
+    for (const draft of drafts) this.checkDraft(draft);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ drafts, resolve, reject });
+      this.flushing ??= this.flush().finally(() => (this.flushing = null));
+    });
+  }
+
+  /** Reads back the envelope at a location (the log is immutable, so this never goes stale). */
+  readEnvelope(location: EventLocation): Envelope {
+    return readEnvelopeAt(this.dir, location, this.readHandles);
+  }
+
+  /** Finishes in-flight appends, then releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    await this.current?.handle.close();
+    for (const fd of this.readHandles.values()) closeSync(fd);
+    this.readHandles.clear();
+    this.appended$.complete();
+    this.lock.release();
+  }
+
+  private checkDraft(draft: EventDraft): void {
+    const problems = envelopeProblems({
+      seq: 1,
+      id: randomUUID(),
+      type: draft.type,
+      version: CURRENT_VERSION[draft.type],
+      recorded_at: new Date().toISOString(),
+      data: draft.data,
+      prev_hash: GENESIS_HASH,
+      hash: GENESIS_HASH,
+    });
+    if (problems.length) {
+      throw new ScriptlogError("validation_failed", `${draft.type} does not match its schema`, { problems });
+    }
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length) {
+      const batch = this.pending.splice(0);
+      try {
+        if (this.failure) throw this.failure;
+        const stored = await this.commit(batch.flatMap((p) => p.drafts));
+        let next = 0;
+        const perRequest = batch.map((p) => stored.slice(next, (next += p.drafts.length)));
+        // Read models see the events before the clients hear back, so a client reads its own writes.
+        for (const event of stored) this.appended$.next(event);
+        batch.forEach((p, i) => p.resolve(perRequest[i]));
+      } catch (err) {
+        const error = err instanceof ScriptlogError ? err : new ScriptlogError("log_unavailable", `write failed: ${(err as Error).message}`);
+        for (const p of batch) p.reject(error);
+      }
+    }
+  }
+
+  private async commit(drafts: EventDraft[]): Promise<StoredEvent[]> {
+    const recordedAt = this.nextRecordedAt();
+    const file = await this.fileFor(dailyFileName(recordedAt));
+    let { seq, hash } = this.head;
+    let offset = file.size;
+    const stored: StoredEvent[] = [];
+    const lines: Buffer[] = [];
+    for (const draft of drafts) {
+      seq += 1;
+      const unhashed = {
+        seq,
+        id: randomUUID(),
+        type: draft.type,
+        version: CURRENT_VERSION[draft.type],
+        recorded_at: recordedAt,
+        data: draft.data,
+        prev_hash: hash,
+      } as Omit<Envelope, "hash">;
+      hash = envelopeHash(unhashed);
+      const envelope = { ...unhashed, hash } as Envelope;
+      const line = Buffer.from(envelopeLine(envelope) + "\n", "utf8");
+      stored.push({ envelope, location: { file: file.name, offset, length: line.length - 1 } });
+      lines.push(line);
+      offset += line.length;
+    }
+    const bytes = Buffer.concat(lines);
+    try {
+      for (let written = 0; written < bytes.length; ) {
+        written += (await file.handle.write(bytes, written, bytes.length - written)).bytesWritten;
+      }
+      await file.handle.datasync();
+    } catch (err) {
+      // What reached the file may be partial and is unacknowledged: cut it off, and stop writing, since
+      // after a failed fsync the kernel's view of the file can no longer be trusted.
+      this.failure = err as Error;
+      await file.handle.truncate(file.size).catch(() => undefined);
+      throw err;
+    }
+    file.size = offset;
+    this.head = { seq, hash };
+    return stored;
+  }
+
+  /** recorded_at never goes backwards, even if the clock does, so daily files stay in order. */
+  private nextRecordedAt(): string {
+    const now = (this.options.now ?? (() => new Date()))().toISOString();
+    this.lastRecordedAt = now > this.lastRecordedAt ? now : this.lastRecordedAt;
+    return this.lastRecordedAt;
+  }
+
+  private async fileFor(name: string): Promise<OpenFile> {
+    if (this.current?.name === name) return this.current;
+    await this.current?.handle.close();
+    const filePath = path.join(this.dir, name);
+    const handle = await open(filePath, "a");
+    const size = (await handle.stat()).size;
+    if (size === 0 && this.lastFileAtReplay?.name !== name) await fsyncDirectory(this.dir);
+    this.current = { name, handle, size };
+    return this.current;
+  }
+}
+
+/** A new file's directory entry must be durable too, or a crash could lose the whole file. */
+async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function readEnvelopeAt(dir: string, location: EventLocation, handles?: Map<string, number>): Envelope {
+  let fd = handles?.get(location.file);
+  const owned = fd === undefined && !handles;
+  if (fd === undefined) {
+    fd = openSync(path.join(dir, location.file), "r");
+    handles?.set(location.file, fd);
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(location.length);
+    const read = readSync(fd, buffer, 0, location.length, location.offset);
+    return JSON.parse(buffer.toString("utf8", 0, read)) as Envelope;
+  } finally {
+    if (owned) closeSync(fd);
+  }
+}

@@ -1,0 +1,112 @@
+// Replays a log directory as an Observable of verified events, each with where its line lies.
+import { open, truncate } from "node:fs/promises";
+import path from "node:path";
+import { Observable } from "rxjs";
+import { ChainVerifier, type ChainHead } from "../events/chain.js";
+import type { StoredEvent } from "../events/types.js";
+import { LogCorruptError } from "../errors.js";
+import { listLogFiles } from "./logFiles.js";
+
+export interface TornTail {
+  file: string;
+  offset: number;
+  bytes: number;
+  repaired: boolean;
+}
+
+export interface ReadOptions {
+  /** Cut a torn final line off the last file (only the process holding the lock may). */
+  repairTornTail?: boolean;
+  onTornTail?: (tail: TornTail) => void;
+  /** Called once the whole log is read, with the head of its chain. */
+  onEnd?: (head: ChainHead, lastFile: LastFile | null) => void;
+}
+
+export interface LastFile {
+  name: string;
+  size: number;
+}
+
+const CHUNK = 4 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+export function readLog(dir: string, options: ReadOptions = {}): Observable<StoredEvent> {
+  return new Observable<StoredEvent>((subscriber) => {
+    let stopped = false;
+    const run = async () => {
+      const files = await listLogFiles(dir);
+      const chain = new ChainVerifier();
+      let lastFile: LastFile | null = null;
+      for (let i = 0; i < files.length && !stopped; i++) {
+        const file = files[i];
+        const isLast = i === files.length - 1;
+        const filePath = path.join(dir, file);
+        const scan = await scanLines(filePath, (line, offset, length, lineNumber) => {
+          const envelope = chain.accept(line, file, lineNumber);
+          subscriber.next({ envelope, location: { file, offset, length } });
+          return !stopped;
+        });
+        let size = scan.size;
+        if (scan.tail) {
+          if (!isLast) {
+            throw new LogCorruptError(file, scan.tail.lineNumber, null, "line has no end, in a file that is not the last");
+          }
+          const repaired = options.repairTornTail === true;
+          if (repaired) await truncate(filePath, scan.tail.offset);
+          size = scan.tail.offset;
+          options.onTornTail?.({ file, offset: scan.tail.offset, bytes: scan.size - scan.tail.offset, repaired });
+        }
+        lastFile = { name: file, size };
+      }
+      if (stopped) return;
+      options.onEnd?.(chain.current, lastFile);
+      subscriber.complete();
+    };
+    run().catch((err) => subscriber.error(err));
+    return () => {
+      stopped = true;
+    };
+  });
+}
+
+interface ScanResult {
+  size: number;
+  /** Bytes after the last newline: a line cut short by a crash. */
+  tail: { offset: number; lineNumber: number } | null;
+}
+
+/** Calls onLine for each complete line; the callback returns false to stop. */
+async function scanLines(
+  filePath: string,
+  onLine: (line: string, offset: number, length: number, lineNumber: number) => boolean,
+): Promise<ScanResult> {
+  const handle = await open(filePath, "r");
+  try {
+    let carry = Buffer.alloc(0);
+    let carryOffset = 0;
+    let position = 0;
+    let lineNumber = 0;
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
+      if (bytesRead === 0) break;
+      const chunk = carry.length ? Buffer.concat([carry, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const chunkOffset = carry.length ? carryOffset : position;
+      position += bytesRead;
+      let start = 0;
+      for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+        lineNumber++;
+        if (!onLine(chunk.toString("utf8", start, nl), chunkOffset + start, nl - start, lineNumber)) {
+          return { size: position, tail: null };
+        }
+        start = nl + 1;
+      }
+      // Copy the unfinished line: `buffer` is reused by the next read.
+      carry = Buffer.from(chunk.subarray(start));
+      carryOffset = chunkOffset + start;
+    }
+    return { size: position, tail: carry.length ? { offset: carryOffset, lineNumber: lineNumber + 1 } : null };
+  } finally {
+    await handle.close();
+  }
+}
