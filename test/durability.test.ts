@@ -1,0 +1,149 @@
+import { expect } from "chai";
+import { appendFileSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { lastValueFrom } from "rxjs";
+import { projectReadModels, ReadModels } from "../src/projections/readModels.js";
+import { readLog } from "../src/store/logReader.js";
+import { get, post, removeTempDirs, spawnServer, startInProcess, tempDir } from "./helpers/server.js";
+
+function attempt(i: number) {
+  return i % 3 === 2
+    ? { status: "success", code: `print(${i})\n`, session_id: `s${Math.floor(i / 3)}`, log_id: `a${i}` }
+    : { status: "failed", code: `prin(${i})\n`, session_id: `s${Math.floor(i / 3)}`, log_id: `a${i}`, return_code: 1,
+        stderr: `Traceback (most recent call last):\n  File "/x/main.py", line 1, in <module>\n    prin(${i})\nNameError: name 'prin' is not defined\n` };
+}
+
+async function modelsJson(events: string): Promise<string> {
+  const models = await lastValueFrom(readLog(events).pipe(projectReadModels(new ReadModels())), { defaultValue: new ReadModels() });
+  return JSON.stringify(models.toJSON());
+}
+
+function dailyFile(events: string): string {
+  const files = readdirSync(events).filter((f) => f.endsWith(".jsonl"));
+  expect(files).to.have.length(1);
+  return path.join(events, files[0]);
+}
+
+describe("durability and replay", () => {
+  afterEach(removeTempDirs);
+
+  it("rebuilds byte-identical read models after a restart", async () => {
+    const events = path.join(tempDir(), "events");
+    let server = await startInProcess(events);
+    for (let i = 0; i < 30; i++) await post(`${server.url}/api/logs/attempts`, attempt(i));
+    const live = JSON.stringify(server.service.models.toJSON());
+    const liveSummary = (await get(`${server.url}/api/logs/summary`)).body;
+    await server.stop();
+    server = await startInProcess(events);
+    expect(JSON.stringify(server.service.models.toJSON())).to.equal(live);
+    expect((await get(`${server.url}/api/logs/summary`)).body).to.deep.equal(liveSummary);
+    await server.stop();
+    expect(await modelsJson(events)).to.equal(live);
+  });
+
+  it("loses no acknowledged attempt when the server is SIGKILLed while clients post", async function () {
+    this.timeout(60_000);
+    const events = path.join(tempDir(), "events");
+    const server = await spawnServer(events);
+    const acknowledged: string[] = [];
+    let stop = false;
+    const client = async (c: number) => {
+      for (let i = 0; !stop; i++) {
+        const id = `c${c}-${i}`;
+        try {
+          const res = await post(`${server.url}/api/logs/attempts`, { status: "failed", code: `x = ${i}`, log_id: id });
+          if (res.status === 201) acknowledged.push(id);
+        } catch {
+          return; // connection refused or reset: the server is gone
+        }
+      }
+    };
+    const clients = Array.from({ length: 16 }, (_, c) => client(c));
+    await new Promise((r) => setTimeout(r, 700));
+    server.child.kill("SIGKILL");
+    await server.exited;
+    stop = true;
+    await Promise.all(clients);
+    expect(acknowledged.length).to.be.greaterThan(20);
+
+    const restarted = await spawnServer(events);
+    for (const id of acknowledged) {
+      const res = await get(`${restarted.url}/api/logs/log/${id}`);
+      expect(res.status, id).to.equal(200);
+    }
+    restarted.child.kill("SIGTERM");
+    expect(await restarted.exited).to.equal(0);
+  });
+
+  it("cuts off a torn final line left by a crash mid-write, and says so", async () => {
+    const events = path.join(tempDir(), "events");
+    let server = await startInProcess(events);
+    for (let i = 0; i < 3; i++) await post(`${server.url}/api/logs/attempts`, attempt(i));
+    const seq = server.service.models.seq;
+    await server.stop();
+    const file = dailyFile(events);
+    const intact = readFileSync(file);
+    appendFileSync(file, '{"data":{"code":"print(1)","log_id":"torn"');
+    const child = await spawnServer(events);
+    expect(child.output()).to.match(/torn final line/);
+    expect(readFileSync(file).equals(intact)).to.equal(true);
+    expect((await get(`${child.url}/health`)).body).to.deep.equal({ status: "ok", seq });
+    const next = await post(`${child.url}/api/logs/attempts`, attempt(3));
+    expect(next.status).to.equal(201);
+    child.child.kill("SIGTERM");
+    expect(await child.exited).to.equal(0);
+    server = await startInProcess(events);
+    expect(server.service.models.seq).to.equal(seq + 1);
+    await server.stop();
+  });
+
+  async function refusedWith(events: string): Promise<string> {
+    try {
+      await spawnServer(events);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error("the server started on a corrupt log");
+  }
+
+  it("refuses to start on a corrupt middle line, naming file and line", async () => {
+    const events = path.join(tempDir(), "events");
+    const server = await startInProcess(events);
+    for (let i = 0; i < 4; i++) await post(`${server.url}/api/logs/attempts`, attempt(i));
+    await server.stop();
+    const file = dailyFile(events);
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines[1] = lines[1].slice(0, 40) + "#" + lines[1].slice(41);
+    writeFileSync(file, lines.join("\n"));
+    const message = await refusedWith(events);
+    expect(message).to.include(`${path.basename(file)}:2`);
+    expect(message).to.match(/exited with 3/);
+  });
+
+  it("refuses to start when a line's content no longer matches its hash", async () => {
+    const events = path.join(tempDir(), "events");
+    const server = await startInProcess(events);
+    for (let i = 0; i < 4; i++) await post(`${server.url}/api/logs/attempts`, attempt(i));
+    await server.stop();
+    const file = dailyFile(events);
+    const lines = readFileSync(file, "utf8").split("\n");
+    expect(lines[2]).to.include('"log_id":"a2"');
+    lines[2] = lines[2].replace('"log_id":"a2"', '"log_id":"a9"');
+    writeFileSync(file, lines.join("\n"));
+    const message = await refusedWith(events);
+    expect(message).to.include(`${path.basename(file)}:3 (seq 3): hash does not match`);
+  });
+
+  it("refuses a second writer on the same log, and takes over a stale lock", async () => {
+    const events = path.join(tempDir(), "events");
+    const first = await spawnServer(events);
+    const message = await refusedWith(events);
+    expect(message).to.match(/in use by process \d+/);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    const second = await spawnServer(events);
+    expect((await get(`${second.url}/health`)).status).to.equal(200);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).to.equal(0);
+  });
+});

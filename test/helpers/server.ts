@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { readConfig } from "../../src/config.js";
+import { startServer, type RunningServer } from "../../src/cli/serve.js";
+import { REPO_ROOT } from "./corpus.js";
+
+export const BIN = path.join(REPO_ROOT, "bin/scriptlog.js");
+
+const temps: string[] = [];
+const children: ChildProcess[] = [];
+export function tempDir(prefix = "scriptlog-test-"): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+/** Kills any server a test left running (say, after a failed assertion) and removes the temp dirs. */
+export function removeTempDirs(): void {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export async function startInProcess(eventsDir: string, bodyLimit?: number): Promise<RunningServer> {
+  const config = readConfig({}, { eventsDir, projectionsDir: path.join(eventsDir, "..", "projections"), port: 0, ...(bodyLimit ? { bodyLimit } : {}) });
+  return startServer(config, () => undefined);
+}
+
+export interface ChildServer {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs `scriptlog serve` in a child process and waits until it listens. */
+export function spawnServer(eventsDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, [BIN, "serve"], {
+    env: { ...process.env, PORT: "0", EVENTS_DIR: eventsDir, PROJECTIONS_DIR: path.join(eventsDir, "..", "projections"), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(output);
+      if (m) resolve({ url: m[1], child, output: () => output, exited });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    exited.then((code) => reject(new Error(`server exited with ${code}: ${output}`)));
+  });
+}
+
+/** Runs the CLI to completion. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c) => (stdout += c));
+  child.stderr.on("data", (c) => (stderr += c));
+  return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) {
+  const res = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+export async function get(url: string) {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+/** Every byte of a log directory's daily files, to prove a request left it untouched. */
+export function logBytes(dir: string): string {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".jsonl"))
+    .sort()
+    .map((f) => f + "\n" + readFileSync(path.join(dir, f), "latin1"))
+    .join("\n");
+}
