@@ -34,6 +34,11 @@ export interface SchemaProblem {
 export function envelopeProblems(envelope: unknown): SchemaProblem[] {
   if (!validateEnvelopeShape(envelope)) return problems(validateEnvelopeShape.errors);
   const { type, version, data } = envelope as Envelope;
+  return dataProblems(type, version, data);
+}
+
+/** Problems with an event's data against the schema of its type and version. */
+export function dataProblems(type: string, version: number, data: unknown): SchemaProblem[] {
   const validateData = dataValidators.get(`${type}@${version}`);
   if (!validateData) return [{ path: "/version", message: `no schema for ${type} version ${version}` }];
   return validateData(data) ? [] : problems(validateData.errors, "/data");

@@ -98,7 +98,7 @@ export class ScriptlogService {
   }
 
   async recordAttempt(body: AttemptBody): Promise<RecordOutcome> {
-    const requestHash = sha256(canonicalJson(body));
+    const requestHash = sha256(canonicalBody(body));
     if (body.log_id !== undefined) {
       const repeat = await this.repeatedRequest(body.log_id, requestHash);
       if (repeat) return { result: repeat, replayed: true };
@@ -155,8 +155,11 @@ export class ScriptlogService {
   }
 
   private decide(body: AttemptBody, logId: string, sessionId: string, requestHash: string): EventDraft[] {
-    const { status, previous_attempt_id, log_id: _l, session_id: _s, timestamp, ...facts } = body;
-    const common = { log_id: logId, session_id: sessionId, timestamp: timestamp ?? new Date().toISOString(), request_hash: requestHash };
+    const { status, previous_attempt_id } = body;
+    // Request fields become event facts, except those the service resolves itself (and status, which is the type).
+    const facts: Record<string, unknown> = {};
+    for (const key of Object.keys(body) as Array<keyof AttemptBody>) if (!RESOLVED_FIELDS.has(key)) facts[key] = body[key];
+    const common = { log_id: logId, session_id: sessionId, timestamp: body.timestamp ?? new Date().toISOString(), request_hash: requestHash };
     const drafts: EventDraft[] =
       status === "failed"
         ? [{ type: "AttemptFailed", data: { ...common, ...(facts as Omit<AttemptFailedData, keyof typeof common>) } }]
@@ -209,6 +212,18 @@ export class ScriptlogService {
   /** The whole entry of an attempt, read back from the log. */
   entry(record: AttemptRecord): Record<string, unknown> {
     return attemptEntry(record, this.log.readEnvelope(record));
+  }
+}
+
+const RESOLVED_FIELDS = new Set<keyof AttemptBody>(["status", "previous_attempt_id", "log_id", "session_id", "timestamp"]);
+
+function canonicalBody(body: AttemptBody): string {
+  try {
+    return canonicalJson(body);
+  } catch (err) {
+    throw new ScriptlogError("validation_failed", `the body cannot be stored: ${(err as Error).message}`, {
+      problems: [{ path: "/", message: (err as Error).message }],
+    });
   }
 }
 

@@ -7,10 +7,10 @@ import { mkdir, open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { concat, Observable, Subject, tap } from "rxjs";
 import { EMPTY_HEAD, type ChainHead } from "../events/chain.js";
-import { envelopeHash, envelopeLine, GENESIS_HASH } from "../events/envelope.js";
+import { sealEnvelope } from "../events/envelope.js";
 import { CURRENT_VERSION } from "../events/schemas.js";
 import type { Envelope, EventDraft, EventLocation, StoredEvent } from "../events/types.js";
-import { envelopeProblems } from "../events/validation.js";
+import { dataProblems } from "../events/validation.js";
 import { ScriptlogError } from "../errors.js";
 import { acquireLock, type LogLock } from "./lock.js";
 import { dailyFileName } from "./logFiles.js";
@@ -123,16 +123,8 @@ export class EventLog {
   }
 
   private checkDraft(draft: EventDraft): void {
-    const problems = envelopeProblems({
-      seq: 1,
-      id: randomUUID(),
-      type: draft.type,
-      version: CURRENT_VERSION[draft.type],
-      recorded_at: new Date().toISOString(),
-      data: draft.data,
-      prev_hash: GENESIS_HASH,
-      hash: GENESIS_HASH,
-    });
+    // The envelope's own fields are made by commit(); the data is what can be wrong.
+    const problems = dataProblems(draft.type, CURRENT_VERSION[draft.type], draft.data);
     if (problems.length) {
       throw new ScriptlogError("validation_failed", `${draft.type} does not match its schema`, { problems });
     }
@@ -174,10 +166,10 @@ export class EventLog {
         data: draft.data,
         prev_hash: hash,
       } as Omit<Envelope, "hash">;
-      hash = envelopeHash(unhashed);
-      const envelope = { ...unhashed, hash } as Envelope;
-      const line = Buffer.from(envelopeLine(envelope) + "\n", "utf8");
-      stored.push({ envelope, location: { file: file.name, offset, length: line.length - 1 } });
+      const sealed = sealEnvelope(unhashed);
+      hash = sealed.envelope.hash;
+      const line = Buffer.from(sealed.line + "\n", "utf8");
+      stored.push({ envelope: sealed.envelope, location: { file: file.name, offset, length: line.length - 1 } });
       lines.push(line);
       offset += line.length;
     }

@@ -1,0 +1,120 @@
+// `npm run bench`: speed and memory figures, each against a baseline measured in the same run.
+// Targets (from the issues) are printed beside the figures; nothing here fails a build.
+import autocannon from "autocannon";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { rebuild } from "../../src/cli/rebuild.js";
+import { failedBody, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "../../..");
+const args = new Set(process.argv.slice(2));
+const quick = args.has("--quick");
+const only = [...args].filter((a) => !a.startsWith("--"));
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+function line(label: string, value: string) {
+  console.log(`${label.padEnd(48)} ${value}`);
+}
+
+async function startChild(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [script, ...(script.endsWith("scriptlog.js") ? ["serve"] : [])], {
+    env: { ...process.env, PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c) => {
+      out += c;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1], child });
+    });
+    child.on("exit", (code) => reject(new Error(`${script} exited ${code}: ${out}`)));
+  });
+}
+
+async function load(url: string, seconds: number): Promise<{ rps: number; p99: number; errors: number }> {
+  let i = 0;
+  const result = await autocannon({
+    url: `${url}/api/logs/attempts`,
+    method: "POST",
+    connections: 64,
+    duration: seconds,
+    headers: { "content-type": "application/json" },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(failedBody(i++)) }) }],
+  });
+  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors };
+}
+
+async function benchWrites() {
+  console.log("\n== writes: POST /api/logs/attempts, ~2 KB bodies, 64 connections ==");
+  const seconds = quick ? 3 : 8;
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    const bare = await startChild(path.join(HERE, "bareKoa.js"), {});
+    const baseline = await load(bare.url, seconds);
+    bare.child.kill();
+    const ours = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
+    const measured = await load(ours.url, seconds);
+    ours.child.kill("SIGTERM");
+    await new Promise((r) => ours.child.once("exit", r));
+    const events = readdirSync(path.join(dir, "events")).filter((f) => f.endsWith(".jsonl"))
+      .reduce((n, f) => n + readFileSync(path.join(dir, "events", f), "utf8").split("\n").length - 1, 0);
+    line("bare Koa + koa-body (answers only)", `${baseline.rps.toFixed(0)} req/s, p99 ${baseline.p99} ms`);
+    line("scriptlog (validate, append, fsync, project)", `${measured.rps.toFixed(0)} req/s, p99 ${measured.p99} ms, ${measured.errors} errors`);
+    line("events durably written", `${events}`);
+    line("ratio (target >= 0.6)", `${(measured.rps / baseline.rps).toFixed(2)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchRebuild() {
+  const attempts = quick ? 30_000 : 150_000;
+  console.log(`\n== rebuild: ${attempts} attempts (~2 KB each) ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    const events = await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 1200));
+    const files = readdirSync(path.join(dir, "events")).filter((f) => f.endsWith(".jsonl"));
+    let t = process.hrtime.bigint();
+    let parsed = 0;
+    for (const f of files) {
+      for (const l of readFileSync(path.join(dir, "events", f), "utf8").split("\n")) if (l) { JSON.parse(l); parsed++; }
+    }
+    const plainSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    t = process.hrtime.bigint();
+    const report = await rebuild(path.join(dir, "events"), path.join(dir, "projections"));
+    const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+    line("plain read + JSON.parse", `${Math.round(parsed / plainSeconds)} events/s`);
+    line("scriptlog rebuild (verify, derive, project, snapshot)", `${Math.round(events / seconds)} events/s (${report.events} events, ${seconds.toFixed(1)} s)`);
+    line("ratio", `${(plainSeconds / seconds).toFixed(2)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchMemory() {
+  const attempts = quick ? 100_000 : 1_000_000;
+  console.log(`\n== memory: heap after replaying ${attempts} attempts ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 120));
+    const child = spawn(process.execPath, ["--expose-gc", path.join(HERE, "replayHeap.js"), path.join(dir, "events")], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (c) => (out += c));
+    await new Promise((r) => child.on("exit", r));
+    const { baseline, heap, events, seconds } = JSON.parse(out);
+    line("heap before replay (baseline)", `${(baseline / 2 ** 20).toFixed(0)} MB`);
+    line("heap after replay, after GC (target < 600 MB)", `${(heap / 2 ** 20).toFixed(0)} MB (${events} events in ${seconds.toFixed(1)} s)`);
+    line("bytes per attempt", `${((heap - baseline) / attempts).toFixed(0)}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (want("writes")) await benchWrites();
+if (want("rebuild")) await benchRebuild();
+if (want("memory")) await benchMemory();
