@@ -68,7 +68,14 @@ export function openApiDocument() {
       "/api/logs/successes": get("Successes, newest first", ok("successes", { successes: { type: "array" }, count: { type: "integer" } }), queryParams(querySchemas.successes)),
       "/api/logs/session/{session_id}": get("A session and its attempts, oldest first", ok("session", { session: { type: "object" }, attempts: { type: "array" } }), [pathParam("session_id")], [404]),
       "/api/logs/log/{log_id}": get("One attempt", ok("entry", { log: { type: "object" } }), [pathParam("log_id")], [404]),
-      "/api/logs/analysis": get("Counts and fix rates per error type and category", ok("analysis", { analysis: { type: "object" } })),
+      "/api/logs/analysis": get("Counts and fix rates per error type, category and pattern", ok("analysis", { analysis: { type: "object" } })),
+      "/api/logs/error-patterns": get("Error patterns, most frequent first", ok("patterns", { error_patterns: { type: "array" } })),
+      "/api/logs/recommendations": get("Rules backed by evidence, most important first", ok("rules", { recommendations: { type: "array" } })),
+      "/api/logs/ai-context": get(
+        "Markdown for a system prompt",
+        ok("context", { context: { type: "string" }, rules: { type: "array" }, generated_from_seq: { type: "integer" } }),
+        queryParams(querySchemas.aiContext),
+      ),
     },
   };
 }

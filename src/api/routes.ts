@@ -1,7 +1,8 @@
 // Routes are thin: validate, ask a read model, shape the response.
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
-import { rankedGroups } from "../projections/analysis.js";
+import { aiContext } from "../analysis/recommendations.js";
+import { rankedGroups, rankedPatterns, rankedRecommendations } from "../projections/analysis.js";
 import { recentFailures } from "../projections/failures.js";
 import { sessionSummary } from "../projections/sessions.js";
 import { recentSuccesses } from "../projections/successes.js";
@@ -69,8 +70,25 @@ export function logRoutes(service: ScriptlogService): Router {
         generated_from_seq: service.models.seq,
         by_error_type: rankedGroups(analysis.byType).map(({ key, ...g }) => ({ error_type: key, ...g })),
         by_error_category: rankedGroups(analysis.byCategory).map(({ key, ...g }) => ({ error_category: key, ...g })),
+        error_patterns: rankedPatterns(analysis).slice(0, 20),
       },
     };
+  });
+
+  router.get("/api/logs/error-patterns", (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    ctx.body = { success: true, error_patterns: rankedPatterns(states().analysis) };
+  });
+
+  router.get("/api/logs/recommendations", (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    ctx.body = { success: true, recommendations: rankedRecommendations(states().analysis) };
+  });
+
+  router.get("/api/logs/ai-context", (ctx) => {
+    const q = parseQuery<{ max_examples: number; max_chars: number }>(querySchemas.aiContext, ctx.query);
+    const { context, rules } = aiContext(rankedRecommendations(states().analysis), q.max_examples, q.max_chars);
+    ctx.body = { success: true, context, rules, generated_from_seq: service.models.seq };
   });
 
   return router;

@@ -59,7 +59,10 @@ export const booleanParam = { type: "boolean", default: false };
 export const querySchemas = {
   failures: { limit: limitParam, unfixed_only: booleanParam },
   successes: { limit: limitParam },
-  aiContext: { max_examples: { type: "integer", minimum: 1, maximum: 100, default: 10 } },
+  aiContext: {
+    max_examples: { type: "integer", minimum: 1, maximum: 100, default: 10 },
+    max_chars: { type: "integer", minimum: 200, maximum: 100000, default: 4000 },
+  },
   none: {},
 } as const;
 

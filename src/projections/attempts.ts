@@ -21,6 +21,7 @@ export interface AttemptRecord {
   previous_attempt_id: string | null;
   error_type: string | null;
   error_category: string | null;
+  pattern: string | null;
   fixed_by: string | null;
 }
 
@@ -59,6 +60,7 @@ export function newRecord(
     previous_attempt_id: null,
     error_type: intern(failure?.error_type),
     error_category: intern(failure?.error_category),
+    pattern: intern(failure?.pattern),
     fixed_by: null,
   };
 }
@@ -87,7 +89,7 @@ export const attemptsProjection: Projection<AttemptsState, AttemptRecord[]> = {
     },
   },
   toJSON: (state) => [...state.byId.values()],
-  fromJSON: (records) => ({ byId: new Map(records.map((r) => [r.log_id, { ...r, ai_model: intern(r.ai_model), error_type: intern(r.error_type), error_category: intern(r.error_category) }])) }),
+  fromJSON: (records) => ({ byId: new Map(records.map((r) => [r.log_id, { ...r, ai_model: intern(r.ai_model), error_type: intern(r.error_type), error_category: intern(r.error_category), pattern: intern(r.pattern) }])) }),
 };
 
 /** Orders attempts by when they ran, then by when they were recorded. */
@@ -134,6 +136,8 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope): Record<
       timed_out: data.timed_out ?? false,
       fixed_by: record.fixed_by,
       error_category: derived.error_category,
+      pattern: derived.pattern,
+      fingerprint: derived.fingerprint,
       suggestion: derived.suggestion,
       frames: derived.frames,
     };

@@ -2,12 +2,18 @@
 // rebuild re-derives all of history.
 import { createHash } from "node:crypto";
 import { analyseFailure, type FailureAnalysis } from "../analysis/failure.js";
+import { errorFingerprint, innermostScriptFrame, messageTemplate, normaliseCodeLine, patternKey } from "../analysis/patterns.js";
 import type { AttemptFailedData, AttemptSucceededData, EnvelopeOf, EventLocation, EventType, StoredEvent } from "../events/types.js";
 import { newRecord, type AttemptRecord, type AttemptsState } from "./attempts.js";
 
 export interface DerivedFailure extends FailureAnalysis {
   code_hash: string;
   tags: string[];
+  /** error_type + message template: what groups occurrences of one mistake. */
+  pattern: string;
+  fingerprint: string;
+  /** The script's own line that raised it, as written. */
+  failing_line: string | null;
 }
 
 export interface DerivedSuccess {
@@ -34,7 +40,16 @@ export function codeHash(code: string): string {
 
 export function deriveFailure(data: AttemptFailedData): DerivedFailure {
   const analysis = analyseFailure(data);
-  return { ...analysis, code_hash: codeHash(data.code), tags: [`error:${analysis.error_category}`] };
+  const template = messageTemplate(analysis.error_message);
+  const frame = innermostScriptFrame(analysis.frames, data.code);
+  return {
+    ...analysis,
+    code_hash: codeHash(data.code),
+    tags: [`error:${analysis.error_category}`],
+    pattern: patternKey(analysis.error_type, template),
+    fingerprint: errorFingerprint(analysis.error_type, template, normaliseCodeLine(frame?.source ?? null)),
+    failing_line: frame?.source ?? null,
+  };
 }
 
 export function deriveSuccess(data: AttemptSucceededData): DerivedSuccess {
