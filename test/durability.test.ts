@@ -97,6 +97,16 @@ describe("durability and replay", () => {
     await server.stop();
   });
 
+  /** A log of four attempts, written and closed; returns its directory, its one daily file and that file's lines. */
+  async function closedLog(): Promise<{ events: string; file: string; lines: string[] }> {
+    const events = path.join(tempDir(), "events");
+    const server = await startInProcess(events);
+    for (let i = 0; i < 4; i++) await post(`${server.url}/api/logs/attempts`, attempt(i));
+    await server.stop();
+    const file = dailyFile(events);
+    return { events, file, lines: readFileSync(file, "utf8").split("\n") };
+  }
+
   async function refusedWith(events: string): Promise<string> {
     try {
       await spawnServer(events);
@@ -107,12 +117,7 @@ describe("durability and replay", () => {
   }
 
   it("refuses to start on a corrupt middle line, naming file and line", async () => {
-    const events = path.join(tempDir(), "events");
-    const server = await startInProcess(events);
-    for (let i = 0; i < 4; i++) await post(`${server.url}/api/logs/attempts`, attempt(i));
-    await server.stop();
-    const file = dailyFile(events);
-    const lines = readFileSync(file, "utf8").split("\n");
+    const { events, file, lines } = await closedLog();
     lines[1] = lines[1].slice(0, 40) + "#" + lines[1].slice(41);
     writeFileSync(file, lines.join("\n"));
     const message = await refusedWith(events);
@@ -121,12 +126,7 @@ describe("durability and replay", () => {
   });
 
   it("refuses to start when a line's content no longer matches its hash", async () => {
-    const events = path.join(tempDir(), "events");
-    const server = await startInProcess(events);
-    for (let i = 0; i < 4; i++) await post(`${server.url}/api/logs/attempts`, attempt(i));
-    await server.stop();
-    const file = dailyFile(events);
-    const lines = readFileSync(file, "utf8").split("\n");
+    const { events, file, lines } = await closedLog();
     expect(lines[2]).to.include('"log_id":"a2"');
     lines[2] = lines[2].replace('"log_id":"a2"', '"log_id":"a9"');
     writeFileSync(file, lines.join("\n"));

@@ -106,59 +106,39 @@ export function recordsOf(index: AttemptsState, ids: string[]): AttemptRecord[] 
 
 /** The whole entry of an attempt, as the API shows it: its facts from the log plus everything derived. */
 export function attemptEntry(record: AttemptRecord, envelope: Envelope): Record<string, unknown> {
-  const base = {
+  if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") throw new Error(`seq ${envelope.seq} is not an attempt`);
+  const data = envelope.data;
+  const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data) : deriveSuccess(envelope.data);
+  const common = {
     log_id: record.log_id,
     session_id: record.session_id,
     timestamp: record.timestamp,
     status: record.status,
-    code: "",
+    code: data.code,
     code_hash: record.code_hash,
-    user_prompt: null as string | null,
+    user_prompt: data.user_prompt ?? null,
     ai_model: record.ai_model,
-    image_filename: null as string | null,
+    image_filename: data.image_filename ?? null,
     previous_attempt_id: record.previous_attempt_id,
-    tags: [] as string[],
+    tags: [...new Set([...(data.tags ?? []), ...derived.tags])],
+    stdout: data.stdout ?? null,
   };
-  if (envelope.type === "AttemptFailed") {
-    const data = envelope.data;
-    const derived = deriveFailure(data);
-    return {
-      ...base,
-      code: data.code,
-      user_prompt: data.user_prompt ?? null,
-      image_filename: data.image_filename ?? null,
-      tags: mergeTags(data.tags, derived.tags),
-      error_message: derived.error_message,
-      error_type: derived.error_type,
-      stderr: data.stderr ?? null,
-      stdout: data.stdout ?? null,
-      return_code: data.return_code ?? null,
-      timed_out: data.timed_out ?? false,
-      fixed_by: record.fixed_by,
-      error_category: derived.error_category,
-      pattern: derived.pattern,
-      fingerprint: derived.fingerprint,
-      suggestion: derived.suggestion,
-      frames: derived.frames,
-    };
-  }
   if (envelope.type === "AttemptSucceeded") {
-    const data = envelope.data;
-    const derived = deriveSuccess(data);
-    return {
-      ...base,
-      code: data.code,
-      user_prompt: data.user_prompt ?? null,
-      image_filename: data.image_filename ?? null,
-      tags: mergeTags(data.tags, derived.tags),
-      output_files: data.output_files ?? [],
-      stdout: data.stdout ?? null,
-      execution_time_seconds: data.execution_time_seconds ?? null,
-    };
+    return { ...common, output_files: envelope.data.output_files ?? [], execution_time_seconds: envelope.data.execution_time_seconds ?? null };
   }
-  throw new Error(`seq ${envelope.seq} is not an attempt`);
-}
-
-function mergeTags(sent: string[] | undefined, derived: string[]): string[] {
-  return [...new Set([...(sent ?? []), ...derived])];
+  const failure = derived as DerivedFailure;
+  return {
+    ...common,
+    error_message: failure.error_message,
+    error_type: failure.error_type,
+    stderr: envelope.data.stderr ?? null,
+    return_code: envelope.data.return_code ?? null,
+    timed_out: envelope.data.timed_out ?? false,
+    fixed_by: record.fixed_by,
+    error_category: failure.error_category,
+    pattern: failure.pattern,
+    fingerprint: failure.fingerprint,
+    suggestion: failure.suggestion,
+    frames: failure.frames,
+  };
 }
