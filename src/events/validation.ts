@@ -1,4 +1,5 @@
-// One ajv instance, compiled once, for every schema of the service (events on append and replay, API input).
+// The ajv instance for every event schema (on append and on replay) and the API's request bodies, compiled
+// once. Query strings need type coercion, so src/api/schemas.ts keeps a second instance for them.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { EVENT_DATA_SCHEMAS, envelopeSchema } from "./schemas.js";
 import type { Envelope } from "./types.js";

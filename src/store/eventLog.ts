@@ -220,18 +220,14 @@ async function fsyncDirectory(dir: string): Promise<void> {
   }
 }
 
-export function readEnvelopeAt(dir: string, location: EventLocation, handles?: Map<string, number>): Envelope {
-  let fd = handles?.get(location.file);
-  const owned = fd === undefined && !handles;
+/** Reads one event's line back, keeping each file open for the next read. */
+function readEnvelopeAt(dir: string, location: EventLocation, handles: Map<string, number>): Envelope {
+  let fd = handles.get(location.file);
   if (fd === undefined) {
     fd = openSync(path.join(dir, location.file), "r");
-    handles?.set(location.file, fd);
+    handles.set(location.file, fd);
   }
-  try {
-    const buffer = Buffer.allocUnsafe(location.length);
-    const read = readSync(fd, buffer, 0, location.length, location.offset);
-    return JSON.parse(buffer.toString("utf8", 0, read)) as Envelope;
-  } finally {
-    if (owned) closeSync(fd);
-  }
+  const buffer = Buffer.allocUnsafe(location.length);
+  const read = readSync(fd, buffer, 0, location.length, location.offset);
+  return JSON.parse(buffer.toString("utf8", 0, read)) as Envelope;
 }
