@@ -5,7 +5,12 @@ import type { Envelope } from "./types.js";
 export const GENESIS_HASH = "0".repeat(64);
 
 export function envelopeHash(envelope: Omit<Envelope, "hash">): string {
-  return sha256Hex(envelope.prev_hash + "\n" + canonicalJson(envelope));
+  return chainHash(envelope.prev_hash, canonicalJson(envelope));
+}
+
+/** The chain's one formula: sha256 hex of the previous hash, a newline, and the canonical text. */
+function chainHash(prevHash: string, canonicalText: string): string {
+  return createHash("sha256").update(prevHash + "\n" + canonicalText).digest("hex");
 }
 
 /**
@@ -46,7 +51,7 @@ export function canonicalJson(value: unknown): string {
  */
 export function sealEnvelope(unhashed: Omit<Envelope, "hash">): { envelope: Envelope; line: string } {
   const text = canonicalJson(unhashed);
-  const hash = sha256Hex(unhashed.prev_hash + "\n" + text);
+  const hash = chainHash(unhashed.prev_hash, text);
   // The members after `id` hold no objects, so the last `,"id":"` is the top-level one.
   const at = text.lastIndexOf(',"id":"');
   return { envelope: { ...unhashed, hash } as Envelope, line: `${text.slice(0, at)},"hash":"${hash}"${text.slice(at)}` };
@@ -63,12 +68,8 @@ export function lineHashMatches(line: string, envelope: Envelope): boolean {
   const at = line.lastIndexOf(HASH_MEMBER);
   if (at >= 0) {
     const unhashed = line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 64 + 1);
-    if (sha256Hex(envelope.prev_hash + "\n" + unhashed) === envelope.hash) return true;
+    if (chainHash(envelope.prev_hash, unhashed) === envelope.hash) return true;
   }
   const { hash, ...rest } = envelope;
   return envelopeHash(rest) === hash;
-}
-
-function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }

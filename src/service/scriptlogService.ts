@@ -105,8 +105,8 @@ export class ScriptlogService {
     }
     const logId = body.log_id ?? randomUUID();
     const sessionId = this.sessionFor(body);
-    const drafts = this.decide(body, logId, sessionId, requestHash);
-    const fixes = drafts.filter((d) => d.type === "FixRecorded").map((d) => (d.data as { failure_log_id: string }).failure_log_id);
+    const fixes = body.status === "success" ? this.unfixedFailures(sessionId) : [];
+    const drafts = this.decide(body, logId, sessionId, requestHash, fixes);
     const done = this.log.append(drafts);
     this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
     try {
@@ -154,7 +154,7 @@ export class ScriptlogService {
     return this.models.states.attempts.byId.get(logId)?.session_id ?? this.inFlight.get(logId)?.session_id ?? null;
   }
 
-  private decide(body: AttemptBody, logId: string, sessionId: string, requestHash: string): EventDraft[] {
+  private decide(body: AttemptBody, logId: string, sessionId: string, requestHash: string, fixes: string[]): EventDraft[] {
     const { status, previous_attempt_id } = body;
     // Request fields become event facts, except those the service resolves itself (and status, which is the type).
     const facts: Record<string, unknown> = {};
@@ -167,10 +167,8 @@ export class ScriptlogService {
     if (previous_attempt_id !== undefined) {
       drafts.push({ type: "AttemptLinked", data: { log_id: logId, previous_attempt_id, session_id: sessionId } });
     }
-    if (status === "success") {
-      for (const failure of this.unfixedFailures(sessionId)) {
-        drafts.push({ type: "FixRecorded", data: { failure_log_id: failure, success_log_id: logId, session_id: sessionId } });
-      }
+    for (const failure of fixes) {
+      drafts.push({ type: "FixRecorded", data: { failure_log_id: failure, success_log_id: logId, session_id: sessionId } });
     }
     return drafts;
   }
