@@ -1,5 +1,6 @@
 // Configuration, read in one place: environment variables over embedded defaults.
 import path from "node:path";
+import type { AnalyzerSettings } from "./projections/derive.js";
 
 export interface Config {
   port: number;
@@ -8,6 +9,8 @@ export interface Config {
   projectionsDir: string;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /** Session inference: window and code similarity. */
+  analyzer: AnalyzerSettings;
 }
 
 export const DEFAULTS = {
@@ -16,6 +19,8 @@ export const DEFAULTS = {
   eventsDir: "./events",
   projectionsDir: "./projections",
   bodyLimit: 1024 * 1024,
+  inferWindowMinutes: 30,
+  inferSimilarity: 0.5,
 } as const;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -25,7 +30,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     eventsDir: path.resolve(overrides.eventsDir ?? env.EVENTS_DIR ?? DEFAULTS.eventsDir),
     projectionsDir: path.resolve(overrides.projectionsDir ?? env.PROJECTIONS_DIR ?? DEFAULTS.projectionsDir),
     bodyLimit: overrides.bodyLimit ?? integer(env.BODY_LIMIT_BYTES, "BODY_LIMIT_BYTES", DEFAULTS.bodyLimit),
+    analyzer: overrides.analyzer ?? {
+      inferWindowMs: integer(env.INFER_WINDOW_MINUTES, "INFER_WINDOW_MINUTES", DEFAULTS.inferWindowMinutes) * 60_000,
+      inferSimilarity: fraction(env.INFER_SIMILARITY, "INFER_SIMILARITY", DEFAULTS.inferSimilarity),
+    },
   };
+}
+
+function fraction(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number from 0 to 1, not '${value}'`);
+  return n;
 }
 
 function integer(value: string | undefined, name: string, fallback: number): number {

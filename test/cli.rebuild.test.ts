@@ -26,7 +26,7 @@ describe("scriptlog rebuild", () => {
       expect(report.events_per_second).to.be.greaterThan(0);
     }
     const names = readdirSync(outs[0]).sort();
-    expect(names).to.deep.equal(["analysis.json", "attempts.json", "failures.json", "sessions.json", "successes.json", "summary.json"]);
+    expect(names).to.deep.equal(["analysis.json", "attempts.json", "failures.json", "inference.json", "sessions.json", "successes.json", "summary.json"]);
     for (const name of names) {
       const a = readFileSync(path.join(outs[0], name));
       expect(a.equals(readFileSync(path.join(outs[1], name))), name).to.equal(true);

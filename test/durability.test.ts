@@ -1,9 +1,7 @@
 import { expect } from "chai";
 import { appendFileSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { lastValueFrom } from "rxjs";
-import { projectReadModels, ReadModels } from "../src/projections/readModels.js";
-import { readLog } from "../src/store/logReader.js";
+import { replayReadModels } from "../src/service/replay.js";
 import { get, post, removeTempDirs, spawnServer, startInProcess, tempDir } from "./helpers/server.js";
 
 function attempt(i: number) {
@@ -14,7 +12,7 @@ function attempt(i: number) {
 }
 
 async function modelsJson(events: string): Promise<string> {
-  const models = await lastValueFrom(readLog(events).pipe(projectReadModels(new ReadModels())), { defaultValue: new ReadModels() });
+  const models = await replayReadModels(events);
   return JSON.stringify(models.toJSON());
 }
 

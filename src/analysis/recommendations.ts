@@ -1,5 +1,15 @@
 // Rules for the code-generating model, made from error patterns and the evidence behind them.
 // Pure and deterministic: the same pattern statistics always give the same rules in the same order.
+import type { FixChange } from "./fixStrategy.js";
+
+/** A change the fixes of a pattern made, and in how many of them. */
+export interface TopFix {
+  change: FixChange;
+  count: number;
+  /** How many fixes of the pattern there were. */
+  of: number;
+  description: string;
+}
 
 export interface PatternEvidence {
   pattern: string;
@@ -13,6 +23,11 @@ export interface PatternEvidence {
   /** CPython's most frequent "Did you mean" hint for it. */
   suggestion: string | null;
   failing_line: string | null;
+  library: string | null;
+  /** Most frequent changes first. */
+  fixes: TopFix[];
+  /** The changed lines of the latest verified fix. */
+  fix_example: { wrong: string[]; right: string[] } | null;
 }
 
 export interface Recommendation {
@@ -20,6 +35,7 @@ export interface Recommendation {
   rule: string;
   rationale: string;
   pattern: string;
+  library: string | null;
   kind: "verified_fix" | "warning";
   evidence: { failures: number; sessions: number; fixed: number; fix_rate: number; last_seen: string };
   example: { wrong: string | null; right: string | null };
@@ -33,7 +49,11 @@ const unquote = (s: string | null) => (s ?? "").replace(/^'|'$/g, "");
 export function ruleFor(p: PatternEvidence): string {
   const t = p.template;
   let m: RegExpExecArray | null;
-  const hint = unquote(p.suggestion);
+  // What most fixes did counts as much as CPython's hint: a replacement or an import that more than half made.
+  const usual = p.fixes.filter((f) => f.count * 2 > f.of).map((f) => f.change);
+  const replaced = usual.find((c): c is Extract<FixChange, { kind: "replaced" }> => c.kind === "replaced");
+  const imported = usual.find((c) => c.kind === "import_added") as { name: string } | undefined;
+  const hint = unquote(p.suggestion) || (replaced ? replaced.to.split(".").pop()! : "");
   if ((m = /^module '([\w.]+)' has no attribute '(\w+)'/.exec(t))) {
     return hint ? `Call \`${m[1]}.${hint}\`, not \`${m[1]}.${m[2]}\`: \`${m[1]}.${m[2]}\` does not exist.` : `Do not use \`${m[1]}.${m[2]}\`: module \`${m[1]}\` has no such attribute.`;
   }
@@ -43,6 +63,7 @@ export function ruleFor(p: PatternEvidence): string {
       : hint ? `Use \`.${hint}\` on ${m[1]} objects, not \`.${m[2]}\`.` : `${m[1]} objects have no \`.${m[2]}\`; check the API before using it.`;
   }
   if ((m = /^name '(\w+)' is not defined/.exec(t))) {
+    if (imported) return `Add \`${imported.name}\` before using \`${m[1]}\`.`;
     return hint ? `Define \`${m[1]}\` before using it (did you mean \`${hint}\`?).` : `Import or define \`${m[1]}\` before using it.`;
   }
   if ((m = /^No module named '([\w.]+)'/.exec(t))) return `Do not import \`${m[1]}\`: it is not installed where scripts run.`;
@@ -71,29 +92,47 @@ export function recommendations(patterns: PatternEvidence[], latest: string | nu
         rule: ruleFor(p),
         rationale: `${p.error_type ?? "Failure"} seen ${p.count} time${p.count === 1 ? "" : "s"} in ${p.sessions} session${p.sessions === 1 ? "" : "s"}; ${p.fixed} fixed.`,
         pattern: p.pattern,
+        library: p.library,
         kind,
         evidence: { failures: p.count, sessions: p.sessions, fixed: p.fixed, fix_rate: fixRate, last_seen: p.last_seen },
-        example: { wrong: p.failing_line, right: null },
+        example: p.fix_example
+          ? { wrong: p.fix_example.wrong.join("\n") || null, right: p.fix_example.right.join("\n") || null }
+          : { wrong: p.failing_line, right: null },
         score: Number((p.count * (0.25 + 0.75 * recency) * (1 + fixRate)).toFixed(6)),
       };
     })
     .sort((a, b) => Number(b.kind === "verified_fix") - Number(a.kind === "verified_fix") || b.score - a.score || a.id.localeCompare(b.id));
 }
 
+const HEADER = "## Lessons from earlier script runs\n\nScripts like the one you are writing failed in these ways before. Follow these rules:\n";
+
 /** A markdown section for a system prompt: the top rules, most important first, within a character budget. */
 export function aiContext(rules: Recommendation[], maxExamples: number, maxChars: number): { context: string; rules: Recommendation[] } {
-  const header = "## Lessons from earlier script runs\n\nScripts like the one you are writing failed in these ways before. Follow these rules:\n";
-  let context = header;
+  let context = HEADER;
   const used: Recommendation[] = [];
   for (const r of rules) {
     if (used.length >= maxExamples) break;
     let item = `\n${used.length + 1}. ${r.rule} _(${r.evidence.failures}× seen, ${r.evidence.fixed} fixed)_\n`;
-    if (r.example.wrong) item += `   - wrong: \`${r.example.wrong}\`\n`;
-    if (r.example.right) item += `   - right: \`${r.example.right}\`\n`;
-    if (context.length + item.length > maxChars) break;
+    if (r.example.wrong) item += exampleLines("wrong", r.example.wrong);
+    if (r.example.right) item += exampleLines("right", r.example.right);
+    if (context.length + item.length > maxChars) continue; // a shorter rule further down may still fit
     context += item;
     used.push(r);
   }
   if (used.length === 0) context += "\n(No recorded failures yet.)\n";
   return { context, rules: used };
+}
+
+function exampleLines(label: string, code: string): string {
+  const lines = code.split("\n");
+  return lines.length === 1 ? `   - ${label}: \`${code}\`\n` : `   - ${label}:\n${lines.map((l) => `     \`${l}\``).join("\n")}\n`;
+}
+
+/** A few plain sentences on what the history says: the answer's summary for people, not the prompt. */
+export function learningSummary(rules: Recommendation[]): string {
+  const verified = rules.filter((r) => r.kind === "verified_fix");
+  const warnings = rules.length - verified.length;
+  if (rules.length === 0) return "No failure has recurred or been fixed yet, so there is nothing to learn from.";
+  const top = rules.slice(0, 3).map((r) => `- ${r.rule} (${r.evidence.failures}× seen, fix rate ${Math.round(r.evidence.fix_rate * 100)}%)`);
+  return [`${verified.length} rule${verified.length === 1 ? "" : "s"} from verified fixes, ${warnings} warning${warnings === 1 ? "" : "s"} from recurring failures. Most important:`, ...top].join("\n");
 }

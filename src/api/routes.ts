@@ -1,10 +1,11 @@
 // Routes are thin: validate, ask a read model, shape the response.
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
-import { aiContext } from "../analysis/recommendations.js";
-import { rankedGroups, rankedPatterns, rankedRecommendations } from "../projections/analysis.js";
+import { aiContext, learningSummary } from "../analysis/recommendations.js";
+import { commonErrors, countsSince, libraryIssues, modelRates, rankedGroups, rankedPatterns, rankedRecommendations } from "../projections/analysis.js";
 import { recentFailures } from "../projections/failures.js";
-import { sessionSummary } from "../projections/sessions.js";
+import { effectiveSession, sessionSummary, sessionView } from "../projections/sessions.js";
+import { timestampMillis } from "../events/validation.js";
 import { recentSuccesses } from "../projections/successes.js";
 import { summaryReport } from "../projections/summary.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
@@ -51,7 +52,7 @@ export function logRoutes(service: ScriptlogService): Router {
 
   router.get("/api/logs/session/:session_id", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const session = states().sessions.byId.get(ctx.params.session_id);
+    const session = sessionView(states().sessions, ctx.params.session_id);
     if (!session) throw new ScriptlogError("not_found", `no session '${ctx.params.session_id}'`, { session_id: ctx.params.session_id });
     ctx.body = { success: true, session: sessionSummary(session), attempts: session.attempts.map((r) => service.entry(r)) };
   });
@@ -71,24 +72,37 @@ export function logRoutes(service: ScriptlogService): Router {
         by_error_type: rankedGroups(analysis.byType).map(({ key, ...g }) => ({ error_type: key, ...g })),
         by_error_category: rankedGroups(analysis.byCategory).map(({ key, ...g }) => ({ error_category: key, ...g })),
         error_patterns: rankedPatterns(analysis).slice(0, 20),
+        library_issues: libraryIssues(analysis).slice(0, 20),
+        recommendations: rankedRecommendations(analysis).slice(0, 10),
+        by_ai_model: modelRates(analysis, states().sessions.byModel),
       },
     };
   });
 
   router.get("/api/logs/error-patterns", (ctx) => {
-    parseQuery(querySchemas.none, ctx.query);
-    ctx.body = { success: true, error_patterns: rankedPatterns(states().analysis) };
+    const q = parseQuery<{ category?: string; library?: string; since?: string }>(querySchemas.errorPatterns, ctx.query);
+    const { analysis, sessions, failures } = states();
+    const counts = q.since === undefined ? undefined : countsSince(failures.items, timestampMillis(q.since), (r) => effectiveSession(sessions, r.session_id));
+    const errorPatterns = rankedPatterns(analysis, q, counts);
+    ctx.body = {
+      success: true,
+      error_patterns: errorPatterns,
+      common_errors: commonErrors(errorPatterns),
+      library_issues: libraryIssues(analysis, q.library),
+    };
   });
 
   router.get("/api/logs/recommendations", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    ctx.body = { success: true, recommendations: rankedRecommendations(states().analysis) };
+    const recommendations = rankedRecommendations(states().analysis);
+    ctx.body = { success: true, recommendations, ai_learning_summary: learningSummary(recommendations) };
   });
 
   router.get("/api/logs/ai-context", (ctx) => {
-    const q = parseQuery<{ max_examples: number; max_chars: number }>(querySchemas.aiContext, ctx.query);
+    const q = parseQuery<{ max_examples: number; max_chars: number; format: "markdown" | "json" }>(querySchemas.aiContext, ctx.query);
     const { context, rules } = aiContext(rankedRecommendations(states().analysis), q.max_examples, q.max_chars);
-    ctx.body = { success: true, context, rules, generated_from_seq: service.models.seq };
+    const shaped = q.format === "json" ? rules.map((r) => ({ rule: r.rule, example: r.example, evidence: r.evidence })) : context;
+    ctx.body = { success: true, format: q.format, context: shaped, rules, generated_from_seq: service.models.seq };
   });
 
   return router;

@@ -1,7 +1,8 @@
 // Request schemas of the API, built from the same field schemas the events are checked with.
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { attemptFieldSchemas, failureFieldSchemas, idSchema, successFieldSchemas, timestampSchema } from "../events/schemas.js";
-import { ajv, problems } from "../events/validation.js";
+import { ajv, isIsoTimestamp, problems } from "../events/validation.js";
+import { ERROR_CATEGORIES } from "../analysis/categorise.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptBody } from "../service/scriptlogService.js";
 
@@ -52,6 +53,7 @@ export function parseAttemptBody(body: unknown): AttemptBody {
 
 // Query strings are text: this instance turns "10" into 10 and "true" into true while it validates.
 const queryAjv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: true, useDefaults: true });
+queryAjv.addFormat("iso-timestamp", { type: "string", validate: isIsoTimestamp });
 
 export const limitParam = { type: "integer", minimum: 1, maximum: 1000, default: 50 };
 export const booleanParam = { type: "boolean", default: false };
@@ -62,6 +64,12 @@ export const querySchemas = {
   aiContext: {
     max_examples: { type: "integer", minimum: 1, maximum: 100, default: 10 },
     max_chars: { type: "integer", minimum: 200, maximum: 100000, default: 4000 },
+    format: { enum: ["markdown", "json"], default: "markdown" },
+  },
+  errorPatterns: {
+    category: { enum: ERROR_CATEGORIES },
+    library: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "top-level module name" },
+    since: { ...timestampSchema, description: "only failures at or after this ISO-8601 time" },
   },
   none: {},
 } as const;

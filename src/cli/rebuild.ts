@@ -1,12 +1,11 @@
 // `scriptlog rebuild`: replays the whole log into fresh read models and writes their snapshots.
 import { stat } from "node:fs/promises";
 import path from "node:path";
-import { lastValueFrom, tap } from "rxjs";
 import type { Config } from "../config.js";
-import { projectReadModels, ReadModels } from "../projections/readModels.js";
+import type { AnalyzerSettings } from "../projections/derive.js";
 import { writeSnapshots } from "../projections/snapshots.js";
 import { listLogFiles } from "../store/logFiles.js";
-import { readLog } from "../store/logReader.js";
+import { replayReadModels } from "../service/replay.js";
 import { progressBar } from "./progress.js";
 
 export interface RebuildReport {
@@ -17,23 +16,20 @@ export interface RebuildReport {
   snapshots: string[];
 }
 
-export async function rebuild(eventsDir: string, outDir: string, onProgress?: (bytes: number, totalBytes: number) => void): Promise<RebuildReport> {
+export async function rebuild(eventsDir: string, outDir: string, settings: AnalyzerSettings, onProgress?: (bytes: number, totalBytes: number) => void): Promise<RebuildReport> {
   const files = await listLogFiles(eventsDir);
   const sizes = await Promise.all(files.map(async (f) => (await stat(path.join(eventsDir, f))).size));
   const total = sizes.reduce((a, b) => a + b, 0);
   const before = new Map(files.map((f, i) => [f, sizes.slice(0, i).reduce((a, b) => a + b, 0)]));
   const started = process.hrtime.bigint();
   let events = 0;
-  const models = await lastValueFrom(
-    readLog(eventsDir).pipe(
-      tap((e) => {
-        events++;
-        if ((events & 1023) === 0) onProgress?.(before.get(e.location.file)! + e.location.offset, total);
-      }),
-      projectReadModels(new ReadModels()),
-    ),
-    { defaultValue: new ReadModels() },
-  );
+  const models = await replayReadModels(eventsDir, {
+    settings,
+    onEvent: (e) => {
+      events++;
+      if ((events & 1023) === 0) onProgress?.(before.get(e.location.file)! + e.location.offset, total);
+    },
+  });
   onProgress?.(total, total);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const snapshots = await writeSnapshots(models, outDir);
@@ -42,7 +38,7 @@ export async function rebuild(eventsDir: string, outDir: string, onProgress?: (b
 
 export async function rebuildCommand(config: Config, options: { json?: boolean }): Promise<void> {
   let bar: ReturnType<typeof progressBar> | null = null;
-  const report = await rebuild(config.eventsDir, config.projectionsDir, (done, total) => {
+  const report = await rebuild(config.eventsDir, config.projectionsDir, config.analyzer, (done, total) => {
     bar ??= progressBar("rebuild", total);
     bar.update(done);
   });

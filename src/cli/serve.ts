@@ -13,6 +13,7 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: (line: string) => void = (l) => console.log(l)): Promise<RunningServer> {
   const service = await ScriptlogService.open(config.eventsDir, {
+    analyzer: config.analyzer,
     onTornTail: (t) =>
       log(`scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; it was never acknowledged`),
   });

@@ -64,6 +64,15 @@ const attemptSucceededV1 = {
   properties: { ...attemptFactSchemas, ...successFieldSchemas },
 };
 
+// Version 2 records whether the service assigned the session (the client sent neither session_id nor
+// previous_attempt_id): only such attempts may be joined to an inferred session.
+const sessionAssigned = { session_assigned: { type: "boolean" } };
+const v2 = (v1: { required: string[]; properties: object }) => ({
+  ...v1,
+  required: [...v1.required, "session_assigned"],
+  properties: { ...v1.properties, ...sessionAssigned },
+});
+
 const attemptLinkedV1 = {
   type: "object",
   additionalProperties: false,
@@ -80,16 +89,16 @@ const fixRecordedV1 = {
 
 /** Data schema of each event type, by schema version. */
 export const EVENT_DATA_SCHEMAS: Record<EventType, Record<number, object>> = {
-  AttemptFailed: { 1: attemptFailedV1 },
-  AttemptSucceeded: { 1: attemptSucceededV1 },
+  AttemptFailed: { 1: attemptFailedV1, 2: v2(attemptFailedV1) },
+  AttemptSucceeded: { 1: attemptSucceededV1, 2: v2(attemptSucceededV1) },
   AttemptLinked: { 1: attemptLinkedV1 },
   FixRecorded: { 1: fixRecordedV1 },
 };
 
 /** The version new events of each type are written with. */
 export const CURRENT_VERSION: Record<EventType, number> = {
-  AttemptFailed: 1,
-  AttemptSucceeded: 1,
+  AttemptFailed: 2,
+  AttemptSucceeded: 2,
   AttemptLinked: 1,
   FixRecorded: 1,
 };

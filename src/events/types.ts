@@ -22,6 +22,8 @@ interface AttemptFacts {
   /** sha256 of the canonical request body, so a repeated POST can be told from a conflicting one. */
   request_hash?: string;
   origin?: AttemptOrigin;
+  /** The service chose session_id because the client linked the attempt to nothing (version 2 on). */
+  session_assigned: boolean;
 }
 
 export interface AttemptFailedData extends AttemptFacts {

@@ -1,6 +1,11 @@
-// Failures grouped by error_type and by error_category: counts, fix rates and the latest example of each.
-import { recommendations, type PatternEvidence } from "../analysis/recommendations.js";
+// The analyzer's read model: failures grouped by error_type, category and pattern; what fixes of each pattern
+// changed; library issues; success rates per ai_model. Everything the analysis endpoints rank and shape.
+import { describeChange, changedLines, type FixChange } from "../analysis/fixStrategy.js";
+import { apiMisuse, replacementFor } from "../analysis/libraryMisuse.js";
+import { recommendations, type PatternEvidence, type TopFix } from "../analysis/recommendations.js";
+import { STDLIB_MODULES } from "../analysis/stdlibExceptions.generated.js";
 import type { AttemptRecord } from "./attempts.js";
+import type { Fix, Projected } from "./derive.js";
 import type { Projection } from "./projection.js";
 
 export interface ErrorGroup {
@@ -26,17 +31,51 @@ export interface PatternGroup {
   example_log_ids: string[];
   failing_line: string | null;
   suggestions: Map<string, number>;
+  libraries: Map<string, number>;
+  /** JSON of a FixChange → in how many fixes of this pattern it was made. */
+  changes: Map<string, number>;
+  /** The changed lines of the latest fix. */
+  example: { log_id: string; wrong: string[]; right: string[] } | null;
+}
+
+export interface MisuseGroup {
+  library: string;
+  object: string;
+  attribute: string;
+  pattern: string;
+  count: number;
+  fixed: number;
+  replaced_with: Map<string, number>;
+}
+
+export interface LibraryGroup {
+  library: string;
+  attempts: number;
+  failures: number;
+  patterns: Map<string, number>;
+  /** By pattern. */
+  misuse: Map<string, MisuseGroup>;
+}
+
+export interface ModelGroup {
+  ai_model: string | null;
+  attempts: number;
+  successes: number;
 }
 
 export interface AnalysisState {
   byType: Map<string | null, ErrorGroup>;
   byCategory: Map<string | null, ErrorGroup>;
   byPattern: Map<string, PatternGroup>;
+  byLibrary: Map<string, LibraryGroup>;
+  byModel: Map<string | null, ModelGroup>;
   /** The latest attempt timestamp seen: "now" for recency, so rankings do not depend on the clock. */
   latest: string | null;
 }
 
 const EXAMPLES = 3;
+
+const increment = <K>(map: Map<K, number>, key: K, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
 
 function tally(groups: Map<string | null, ErrorGroup>, key: string | null, record: AttemptRecord): void {
   const group = groups.get(key);
@@ -51,67 +90,141 @@ function tally(groups: Map<string | null, ErrorGroup>, key: string | null, recor
   }
 }
 
-function markFixed(groups: Map<string | null, ErrorGroup>, key: string | null): void {
-  const group = groups.get(key);
-  if (group) group.fixed++;
+function patternGroup(state: AnalysisState, derived: Projected<"AttemptFailed">["derived"]): PatternGroup {
+  let group = state.byPattern.get(derived.pattern);
+  if (!group) {
+    const { record } = derived;
+    group = {
+      pattern: derived.pattern, error_type: derived.error_type, error_category: derived.error_category,
+      template: derived.pattern.slice(derived.pattern.indexOf(": ") + 2), count: 0, fixed: 0, sessions: new Set(),
+      fingerprints: new Set(), first_seen: record.timestamp, last_seen: record.timestamp, example_log_ids: [],
+      failing_line: null, suggestions: new Map(), libraries: new Map(), changes: new Map(), example: null,
+    };
+    state.byPattern.set(derived.pattern, group);
+  }
+  return group;
 }
 
-type GroupsJSON = ErrorGroup[];
-type PatternJSON = Omit<PatternGroup, "sessions" | "fingerprints" | "suggestions"> & { sessions: string[]; fingerprints: string[]; suggestions: Array<[string, number]> };
+function libraryGroup(state: AnalysisState, library: string): LibraryGroup {
+  let group = state.byLibrary.get(library);
+  if (!group) state.byLibrary.set(library, (group = { library, attempts: 0, failures: 0, patterns: new Map(), misuse: new Map() }));
+  return group;
+}
 
-export const analysisProjection: Projection<AnalysisState, { by_error_type: GroupsJSON; by_error_category: GroupsJSON; by_pattern: PatternJSON[]; latest: string | null }> = {
+function countAttempt(state: AnalysisState, record: AttemptRecord): void {
+  let model = state.byModel.get(record.ai_model);
+  if (!model) state.byModel.set(record.ai_model, (model = { ai_model: record.ai_model, attempts: 0, successes: 0 }));
+  model.attempts++;
+  if (record.status === "success") model.successes++;
+  for (const library of record.libraries) {
+    const group = libraryGroup(state, library);
+    group.attempts++;
+    if (record.status === "failed") group.failures++;
+  }
+  if (state.latest === null || record.timestamp > state.latest) state.latest = record.timestamp;
+}
+
+function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">["derived"]): void {
+  const { record } = derived;
+  tally(state.byType, record.error_type, record);
+  tally(state.byCategory, record.error_category, record);
+  const group = patternGroup(state, derived);
+  group.count++;
+  group.sessions.add(record.session_id);
+  group.fingerprints.add(derived.fingerprint);
+  if (record.timestamp < group.first_seen) group.first_seen = record.timestamp;
+  if (record.timestamp >= group.last_seen) {
+    group.last_seen = record.timestamp;
+    group.example_log_ids = [record.log_id, ...group.example_log_ids].slice(0, EXAMPLES);
+    group.failing_line = derived.failing_line ?? group.failing_line;
+  }
+  if (derived.suggestion) increment(group.suggestions, derived.suggestion);
+  for (const library of record.libraries) {
+    increment(group.libraries, library);
+    increment(libraryGroup(state, library).patterns, derived.pattern);
+  }
+  const misuse = apiMisuse(derived.error_type, derived.error_message, derived.failing_line, derived.summary, record.libraries);
+  if (misuse) {
+    const issues = libraryGroup(state, misuse.library).misuse;
+    let m = issues.get(derived.pattern);
+    if (!m) issues.set(derived.pattern, (m = { ...misuse, pattern: derived.pattern, count: 0, fixed: 0, replaced_with: new Map() }));
+    m.count++;
+  }
+}
+
+function countFix(state: AnalysisState, { failure, strategy }: Fix): void {
+  const fixed = (group: ErrorGroup | undefined) => group && group.fixed++;
+  fixed(state.byType.get(failure.error_type));
+  fixed(state.byCategory.get(failure.error_category));
+  const group = failure.pattern === null ? undefined : state.byPattern.get(failure.pattern);
+  if (!group) return;
+  group.fixed++;
+  for (const change of new Set(strategy.changes.map((c) => JSON.stringify(c)))) increment(group.changes, change);
+  const lines = changedLines(strategy);
+  if (lines.wrong.length || lines.right.length) group.example = { log_id: failure.log_id, ...lines };
+  for (const library of failure.libraries) {
+    const misuse = state.byLibrary.get(library)?.misuse.get(group.pattern);
+    if (!misuse) continue;
+    misuse.fixed++;
+    const replacement = replacementFor(misuse, strategy);
+    if (replacement) increment(misuse.replaced_with, replacement);
+  }
+}
+
+const pairs = <K, V>(map: Map<K, V>) => [...map];
+
+export const analysisProjection: Projection<AnalysisState, any> = {
   name: "analysis",
-  version: 2,
-  initial: () => ({ byType: new Map(), byCategory: new Map(), byPattern: new Map(), latest: null }),
+  version: 3,
+  initial: () => ({ byType: new Map(), byCategory: new Map(), byPattern: new Map(), byLibrary: new Map(), byModel: new Map(), latest: null }),
   reducers: {
     AttemptFailed(state, { derived }) {
-      tally(state.byType, derived.record.error_type, derived.record);
-      tally(state.byCategory, derived.record.error_category, derived.record);
-      let group = state.byPattern.get(derived.pattern);
-      if (!group) {
-        group = {
-          pattern: derived.pattern, error_type: derived.error_type, error_category: derived.error_category,
-          template: derived.pattern.slice(derived.pattern.indexOf(": ") + 2), count: 0, fixed: 0, sessions: new Set(),
-          fingerprints: new Set(), first_seen: derived.record.timestamp, last_seen: derived.record.timestamp,
-          example_log_ids: [], failing_line: null, suggestions: new Map(),
-        };
-        state.byPattern.set(derived.pattern, group);
-      }
-      group.count++;
-      group.sessions.add(derived.record.session_id);
-      group.fingerprints.add(derived.fingerprint);
-      if (derived.record.timestamp < group.first_seen) group.first_seen = derived.record.timestamp;
-      if (derived.record.timestamp >= group.last_seen) {
-        group.last_seen = derived.record.timestamp;
-        group.example_log_ids = [derived.record.log_id, ...group.example_log_ids].slice(0, EXAMPLES);
-        group.failing_line = derived.failing_line ?? group.failing_line;
-      }
-      if (derived.suggestion) group.suggestions.set(derived.suggestion, (group.suggestions.get(derived.suggestion) ?? 0) + 1);
-      if (state.latest === null || derived.record.timestamp > state.latest) state.latest = derived.record.timestamp;
+      countAttempt(state, derived.record);
+      countFailure(state, derived);
+      return state;
+    },
+    AttemptSucceeded(state, { derived }) {
+      countAttempt(state, derived.record);
+      derived.fixes.forEach((fix) => countFix(state, fix));
       return state;
     },
     FixRecorded(state, { derived }) {
-      if (derived.previously_fixed_by !== null) return state;
-      markFixed(state.byType, derived.failure.error_type);
-      markFixed(state.byCategory, derived.failure.error_category);
-      const group = derived.failure.pattern === null ? undefined : state.byPattern.get(derived.failure.pattern);
-      if (group) group.fixed++;
+      derived.fixes.forEach((fix) => countFix(state, fix));
       return state;
     },
   },
   toJSON: (state) => ({
     by_error_type: [...state.byType.values()],
     by_error_category: [...state.byCategory.values()],
-    by_pattern: [...state.byPattern.values()].map((g) => ({ ...g, sessions: [...g.sessions], fingerprints: [...g.fingerprints], suggestions: [...g.suggestions] })),
+    by_pattern: [...state.byPattern.values()].map((g) => ({
+      ...g, sessions: [...g.sessions], fingerprints: [...g.fingerprints], suggestions: pairs(g.suggestions), libraries: pairs(g.libraries), changes: pairs(g.changes),
+    })),
+    by_library: [...state.byLibrary.values()].map((l) => ({
+      ...l, patterns: pairs(l.patterns), misuse: [...l.misuse.values()].map((m) => ({ ...m, replaced_with: pairs(m.replaced_with) })),
+    })),
+    by_model: [...state.byModel.values()],
     latest: state.latest,
   }),
   fromJSON: (json) => ({
-    byType: new Map(json.by_error_type.map((g) => [g.key, { ...g }])),
-    byCategory: new Map(json.by_error_category.map((g) => [g.key, { ...g }])),
-    byPattern: new Map(json.by_pattern.map((g) => [g.pattern, { ...g, sessions: new Set(g.sessions), fingerprints: new Set(g.fingerprints), suggestions: new Map(g.suggestions) }])),
+    byType: new Map(json.by_error_type.map((g: ErrorGroup) => [g.key, { ...g }])),
+    byCategory: new Map(json.by_error_category.map((g: ErrorGroup) => [g.key, { ...g }])),
+    byPattern: new Map(
+      json.by_pattern.map((g: any) => [g.pattern, {
+        ...g, sessions: new Set(g.sessions), fingerprints: new Set(g.fingerprints), suggestions: new Map(g.suggestions), libraries: new Map(g.libraries), changes: new Map(g.changes),
+      }]),
+    ),
+    byLibrary: new Map(
+      json.by_library.map((l: any) => [l.library, {
+        ...l, patterns: new Map(l.patterns), misuse: new Map(l.misuse.map((m: any) => [m.pattern, { ...m, replaced_with: new Map(m.replaced_with) }])),
+      }]),
+    ),
+    byModel: new Map(json.by_model.map((m: ModelGroup) => [m.ai_model, { ...m }])),
     latest: json.latest,
   }),
 };
+
+/** Most frequent first, ties by key: the one order every ranked list uses. */
+const byCount = <T>(entries: Iterable<[T, number]>) => [...entries].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
 
 /** Groups most frequent first (ties by key), with fix rates. */
 export function rankedGroups(groups: Map<string | null, ErrorGroup>) {
@@ -120,37 +233,172 @@ export function rankedGroups(groups: Map<string | null, ErrorGroup>) {
     .map((g) => ({ ...g, fix_rate: g.count ? g.fixed / g.count : null }));
 }
 
-/** Patterns most frequent first (ties by pattern), as the API shows them. */
-export function rankedPatterns(state: AnalysisState) {
+/** Per-pattern counts over some set of failures: all of them (from the state) or those since a time. */
+export interface PatternCounts {
+  count: number;
+  sessions: number;
+  fixed: number;
+  fingerprints: string[];
+  first_seen: string;
+  last_seen: string;
+  example_log_ids: string[];
+  libraries: Array<[string, number]>;
+}
+
+export interface PatternFilter {
+  category?: string;
+  library?: string;
+}
+
+const allTime = (g: PatternGroup): PatternCounts => ({
+  count: g.count, sessions: g.sessions.size, fixed: g.fixed, fingerprints: [...g.fingerprints], first_seen: g.first_seen,
+  last_seen: g.last_seen, example_log_ids: g.example_log_ids, libraries: [...g.libraries],
+});
+
+/** Counts of the failures at or after `since` (oldest first in `failures`), by pattern. */
+export function countsSince(failures: AttemptRecord[], since: number, sessionOf: (r: AttemptRecord) => string): Map<string, PatternCounts> {
+  const counts = new Map<string, PatternCounts & { sessionIds: Set<string>; fingerprintSet: Set<string>; libraryCounts: Map<string, number> }>();
+  let lo = 0;
+  for (let hi = failures.length; lo < hi; ) {
+    const mid = (lo + hi) >>> 1;
+    if (failures[mid].time < since) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < failures.length; i++) {
+    const r = failures[i];
+    if (r.pattern === null) continue;
+    let c = counts.get(r.pattern);
+    if (!c) {
+      c = { count: 0, sessions: 0, fixed: 0, fingerprints: [], first_seen: r.timestamp, last_seen: r.timestamp, example_log_ids: [], libraries: [],
+        sessionIds: new Set(), fingerprintSet: new Set(), libraryCounts: new Map() };
+      counts.set(r.pattern, c);
+    }
+    c.count++;
+    c.sessionIds.add(sessionOf(r));
+    if (r.fixed_by !== null || r.inferred_fixed_by !== null) c.fixed++;
+    if (r.fingerprint) c.fingerprintSet.add(r.fingerprint);
+    c.last_seen = r.timestamp;
+    c.example_log_ids = [r.log_id, ...c.example_log_ids].slice(0, EXAMPLES);
+    r.libraries.forEach((l) => increment(c!.libraryCounts, l));
+  }
+  return new Map(
+    [...counts].map(([pattern, { sessionIds, fingerprintSet, libraryCounts, ...c }]) => [
+      pattern,
+      { ...c, sessions: sessionIds.size, fingerprints: [...fingerprintSet], libraries: [...libraryCounts] },
+    ]),
+  );
+}
+
+/** Patterns most frequent first (ties by pattern), as the API shows them; `counts` replaces the all-time counts. */
+export function rankedPatterns(state: AnalysisState, filter: PatternFilter = {}, counts?: Map<string, PatternCounts>) {
   return [...state.byPattern.values()]
-    .sort((a, b) => b.count - a.count || a.pattern.localeCompare(b.pattern))
-    .map((g) => ({
+    .filter((g) => filter.category === undefined || g.error_category === filter.category)
+    .map((g) => ({ group: g, counts: counts ? counts.get(g.pattern) : allTime(g) }))
+    .filter((x): x is { group: PatternGroup; counts: PatternCounts } => x.counts !== undefined)
+    .filter(({ counts: c }) => filter.library === undefined || c.libraries.some(([l]) => l === filter.library))
+    .sort((a, b) => b.counts.count - a.counts.count || a.group.pattern.localeCompare(b.group.pattern))
+    .map(({ group: g, counts: c }) => ({
       pattern: g.pattern,
-      fingerprints: [...g.fingerprints],
+      fingerprints: c.fingerprints,
       error_type: g.error_type,
       error_category: g.error_category,
-      count: g.count,
-      sessions: g.sessions.size,
-      first_seen: g.first_seen,
-      last_seen: g.last_seen,
-      fixed: g.fixed,
-      fix_rate: g.fixed / g.count,
+      count: c.count,
+      sessions: c.sessions,
+      first_seen: c.first_seen,
+      last_seen: c.last_seen,
+      fixed: c.fixed,
+      fix_rate: c.fixed / c.count,
       suggestion: topSuggestion(g),
-      example_log_ids: g.example_log_ids,
+      libraries: byCount(c.libraries).map(([library, count]) => ({ library, count })),
+      example_log_ids: c.example_log_ids,
+      fixes: topFixes(g),
     }));
 }
 
+const MAX_FIXES = 5;
+
+/** The changes fixes of a pattern made most often, in words: "in 3 of 3 fixes of this pattern, …". */
+export function topFixes(g: PatternGroup): TopFix[] {
+  return byCount(g.changes)
+    .slice(0, MAX_FIXES)
+    .map(([json, count]) => {
+      const change = JSON.parse(json) as FixChange;
+      return { change, count, of: g.fixed, description: `in ${count} of ${g.fixed} fixes of this pattern, ${describeChange(change)}` };
+    });
+}
+
 function topSuggestion(g: PatternGroup): string | null {
-  let best: [string, number] | null = null;
-  for (const entry of g.suggestions) if (!best || entry[1] > best[1] || (entry[1] === best[1] && entry[0] < best[0])) best = entry;
-  return best?.[0] ?? null;
+  return byCount(g.suggestions)[0]?.[0] ?? null;
+}
+
+/** The errors most often seen, by error_type, over the given patterns. */
+export function commonErrors(patterns: ReturnType<typeof rankedPatterns>) {
+  const byType = new Map<string | null, { error_type: string | null; error_category: string | null; count: number; fixed: number; patterns: number; example_log_id: string }>();
+  for (const p of patterns) {
+    const e = byType.get(p.error_type) ?? { error_type: p.error_type, error_category: p.error_category, count: 0, fixed: 0, patterns: 0, example_log_id: p.example_log_ids[0] };
+    e.count += p.count;
+    e.fixed += p.fixed;
+    e.patterns++;
+    byType.set(p.error_type, e);
+  }
+  const total = patterns.reduce((n, p) => n + p.count, 0);
+  return [...byType.values()]
+    .sort((a, b) => b.count - a.count || String(a.error_type).localeCompare(String(b.error_type)))
+    .map((e) => ({ ...e, share: e.count / total, fix_rate: e.fixed / e.count }));
+}
+
+/** Per library: attempts, failures, failure rate among attempts that use it, top patterns and API misuse. */
+export function libraryIssues(state: AnalysisState, library?: string) {
+  return [...state.byLibrary.values()]
+    .filter((l) => l.failures > 0 && (library === undefined || l.library === library))
+    .sort((a, b) => b.failures - a.failures || a.library.localeCompare(b.library))
+    .map((l) => ({
+      library: l.library,
+      standard_library: STDLIB_MODULES.has(l.library),
+      attempts: l.attempts,
+      failures: l.failures,
+      failure_rate: l.failures / l.attempts,
+      top_patterns: byCount(l.patterns).slice(0, 5).map(([pattern, count]) => ({ pattern, count })),
+      api_misuse: [...l.misuse.values()]
+        .sort((a, b) => b.count - a.count || a.pattern.localeCompare(b.pattern))
+        .map((m) => ({
+          object: m.object, attribute: m.attribute, pattern: m.pattern, count: m.count, fixed: m.fixed,
+          replaced_with: byCount(m.replaced_with).map(([attribute, count]) => ({ attribute, count })),
+        })),
+    }));
+}
+
+/** Success rate per ai_model, and first-attempt success rate over the sessions each model started. */
+export function modelRates(state: AnalysisState, sessionsByModel: Map<string | null, { sessions: number; first_attempt_successes: number; resolved: number }>) {
+  return [...state.byModel.values()]
+    .sort((a, b) => b.attempts - a.attempts || String(a.ai_model).localeCompare(String(b.ai_model)))
+    .map((m) => {
+      const s = sessionsByModel.get(m.ai_model);
+      return {
+        ai_model: m.ai_model,
+        attempts: m.attempts,
+        successes: m.successes,
+        success_rate: m.successes / m.attempts,
+        sessions: s?.sessions ?? 0,
+        first_attempt_success_rate: s && s.sessions ? s.first_attempt_successes / s.sessions : null,
+        resolved_session_rate: s && s.sessions ? s.resolved / s.sessions : null,
+      };
+    });
 }
 
 export function patternEvidence(state: AnalysisState): PatternEvidence[] {
   return [...state.byPattern.values()].map((g) => ({
     pattern: g.pattern, error_type: g.error_type, error_category: g.error_category, template: g.template, count: g.count,
     sessions: g.sessions.size, fixed: g.fixed, last_seen: g.last_seen, suggestion: topSuggestion(g), failing_line: g.failing_line,
+    library: topLibrary(g), fixes: topFixes(g), fix_example: g.example,
   }));
+}
+
+/** The library a pattern is most about: the module it names, else the non-standard library most of its failures used. */
+function topLibrary(g: PatternGroup): string | null {
+  const named = /^(?:module|No module named) '([\w]+)/.exec(g.template);
+  if (named) return named[1];
+  return byCount(g.libraries).find(([l, count]) => !STDLIB_MODULES.has(l) && count * 2 >= g.count)?.[0] ?? null;
 }
 
 export function rankedRecommendations(state: AnalysisState) {

@@ -2,7 +2,8 @@
 // the log by location when a whole entry is asked for). Every other read model refers to these records.
 import { timestampMillis } from "../events/validation.js";
 import type { Envelope, EnvelopeOf, EventLocation } from "../events/types.js";
-import { deriveFailure, deriveSuccess, type DerivedFailure, type DerivedSuccess, type Projected } from "./derive.js";
+import type { FixStrategy } from "../analysis/fixStrategy.js";
+import { deriveFailure, deriveSuccess, type DerivedAttempt, type DerivedFailure, type Projected } from "./derive.js";
 import type { Projection } from "./projection.js";
 
 export interface AttemptRecord {
@@ -22,8 +23,17 @@ export interface AttemptRecord {
   error_type: string | null;
   error_category: string | null;
   pattern: string | null;
+  fingerprint: string | null;
+  /** Top-level modules the attempt used (one shared array per distinct set). */
+  libraries: readonly string[];
   fixed_by: string | null;
+  /** Set by session inference, never by the client: shown apart from the client's links. */
+  inferred_previous_attempt_id: string | null;
+  inferred_fixed_by: string | null;
 }
+
+/** Fixed by a recorded fix or an inferred one. */
+export const isFixed = (r: AttemptRecord) => r.fixed_by !== null || r.inferred_fixed_by !== null;
 
 export interface AttemptsState {
   byId: Map<string, AttemptRecord>;
@@ -38,11 +48,19 @@ function intern(value: string | null | undefined): string | null {
   return shared;
 }
 
+const internedLists = new Map<string, readonly string[]>();
+function internList(values: readonly string[]): readonly string[] {
+  const key = values.join("\n");
+  let shared = internedLists.get(key);
+  if (shared === undefined) internedLists.set(key, (shared = Object.freeze([...values])));
+  return shared;
+}
+
 /** The record of a newly recorded attempt (made while deriving, so every projection shares the one object). */
 export function newRecord(
   envelope: EnvelopeOf<"AttemptFailed"> | EnvelopeOf<"AttemptSucceeded">,
   location: EventLocation,
-  derived: DerivedFailure | DerivedSuccess,
+  derived: DerivedFailure | DerivedAttempt,
 ): AttemptRecord {
   const failure = envelope.type === "AttemptFailed" ? (derived as DerivedFailure) : null;
   return {
@@ -61,18 +79,24 @@ export function newRecord(
     error_type: intern(failure?.error_type),
     error_category: intern(failure?.error_category),
     pattern: intern(failure?.pattern),
+    fingerprint: failure?.fingerprint ?? null,
+    libraries: internList(derived.libraries),
     fixed_by: null,
+    inferred_previous_attempt_id: null,
+    inferred_fixed_by: null,
   };
 }
 
-function add(state: AttemptsState, event: Projected<"AttemptFailed" | "AttemptSucceeded">): AttemptsState {
-  state.byId.set(event.envelope.data.log_id, event.derived.record);
+function add(state: AttemptsState, { derived }: Projected<"AttemptFailed" | "AttemptSucceeded">): AttemptsState {
+  state.byId.set(derived.record.log_id, derived.record);
+  if (derived.inferred) derived.record.inferred_previous_attempt_id = derived.inferred.previous.log_id;
+  for (const fix of derived.fixes) fix.failure.inferred_fixed_by = fix.success.log_id;
   return state;
 }
 
 export const attemptsProjection: Projection<AttemptsState, AttemptRecord[]> = {
   name: "attempts",
-  version: 1,
+  version: 2,
   initial: () => ({ byId: new Map() }),
   reducers: {
     AttemptFailed: add,
@@ -89,7 +113,14 @@ export const attemptsProjection: Projection<AttemptsState, AttemptRecord[]> = {
     },
   },
   toJSON: (state) => [...state.byId.values()],
-  fromJSON: (records) => ({ byId: new Map(records.map((r) => [r.log_id, { ...r, ai_model: intern(r.ai_model), error_type: intern(r.error_type), error_category: intern(r.error_category), pattern: intern(r.pattern) }])) }),
+  fromJSON: (records) => ({
+    byId: new Map(
+      records.map((r) => [
+        r.log_id,
+        { ...r, ai_model: intern(r.ai_model), error_type: intern(r.error_type), error_category: intern(r.error_category), pattern: intern(r.pattern), libraries: internList(r.libraries) },
+      ]),
+    ),
+  }),
 };
 
 /** Orders attempts by when they ran, then by when they were recorded. */
@@ -105,7 +136,14 @@ export function recordsOf(index: AttemptsState, ids: string[]): AttemptRecord[] 
 }
 
 /** The whole entry of an attempt, as the API shows it: its facts from the log plus everything derived. */
-export function attemptEntry(record: AttemptRecord, envelope: Envelope): Record<string, unknown> {
+export interface EntryContext {
+  /** What the fix of this failure changed, if it was fixed. */
+  fix_strategy: FixStrategy | null;
+  /** The session inference joined it to, when not its own. */
+  inferred_session_id: string | null;
+}
+
+export function attemptEntry(record: AttemptRecord, envelope: Envelope, context: EntryContext): Record<string, unknown> {
   if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") throw new Error(`seq ${envelope.seq} is not an attempt`);
   const data = envelope.data;
   const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data) : deriveSuccess(envelope.data);
@@ -121,7 +159,9 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope): Record<
     image_filename: data.image_filename ?? null,
     previous_attempt_id: record.previous_attempt_id,
     tags: [...new Set([...(data.tags ?? []), ...derived.tags])],
+    libraries: derived.libraries,
     stdout: data.stdout ?? null,
+    inferred: inferredLinks(record, context.inferred_session_id),
   };
   if (envelope.type === "AttemptSucceeded") {
     return { ...common, output_files: envelope.data.output_files ?? [], execution_time_seconds: envelope.data.execution_time_seconds ?? null };
@@ -140,5 +180,12 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope): Record<
     fingerprint: failure.fingerprint,
     suggestion: failure.suggestion,
     frames: failure.frames,
+    fix_strategy: context.fix_strategy,
   };
+}
+
+/** What session inference added, kept apart from the client's own links; null when it added nothing. */
+function inferredLinks(record: AttemptRecord, sessionId: string | null) {
+  if (sessionId === null && record.inferred_previous_attempt_id === null && record.inferred_fixed_by === null) return null;
+  return { session_id: sessionId, previous_attempt_id: record.inferred_previous_attempt_id, fixed_by: record.inferred_fixed_by };
 }

@@ -1,14 +1,34 @@
 // Derived facts: computed from the log on every replay, never stored in it, so an analyzer change plus a
 // rebuild re-derives all of history.
 import { createHash } from "node:crypto";
+import { librariesUsed, summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
 import { analyseFailure, type FailureAnalysis } from "../analysis/failure.js";
+import { fixStrategy, type FixStrategy } from "../analysis/fixStrategy.js";
 import { errorFingerprint, innermostScriptFrame, messageTemplate, normaliseCodeLine, patternKey } from "../analysis/patterns.js";
-import type { AttemptFailedData, AttemptSucceededData, EnvelopeOf, EventLocation, EventType, StoredEvent } from "../events/types.js";
-import { newRecord, type AttemptRecord, type AttemptsState } from "./attempts.js";
+import { lineSignature } from "../analysis/similarity.js";
+import type { AttemptData, AttemptFailedData, AttemptSucceededData, EnvelopeOf, EventLocation, EventType, StoredEvent } from "../events/types.js";
+import { newRecord, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
+import { inferPrevious, type InferenceState } from "./inference.js";
+import { effectiveSession, type SessionsState } from "./sessions.js";
 
-export interface DerivedFailure extends FailureAnalysis {
+/** Settings that change what is derived: part of a snapshot's identity. */
+export interface AnalyzerSettings {
+  /** How far back (ms) an unlinked attempt may be joined to an earlier one. */
+  inferWindowMs: number;
+  /** Line similarity (0..1) two codes need to count as versions of one script. */
+  inferSimilarity: number;
+}
+
+export const DEFAULT_ANALYZER_SETTINGS: AnalyzerSettings = { inferWindowMs: 30 * 60_000, inferSimilarity: 0.5 };
+
+export interface DerivedAttempt {
   code_hash: string;
   tags: string[];
+  libraries: string[];
+  summary: CodeSummary;
+}
+
+export interface DerivedFailure extends FailureAnalysis, DerivedAttempt {
   /** error_type + message template: what groups occurrences of one mistake. */
   pattern: string;
   fingerprint: string;
@@ -16,17 +36,36 @@ export interface DerivedFailure extends FailureAnalysis {
   failing_line: string | null;
 }
 
-export interface DerivedSuccess {
-  code_hash: string;
-  tags: string[];
+/** A failure fixed by a later success, with what the fix changed. */
+export interface Fix {
+  failure: AttemptRecord;
+  success: AttemptRecord;
+  strategy: FixStrategy;
+  /** Made by session inference, not recorded by the service. */
+  inferred: boolean;
+}
+
+/** An unlinked attempt joined to an earlier one it resembles. */
+export interface InferredLink {
+  previous: AttemptRecord;
+  session_id: string;
+  similarity: number;
+}
+
+interface AttemptDerivation {
+  record: AttemptRecord;
+  signature: Uint32Array;
+  inferred: InferredLink | null;
+  /** Failures this attempt fixes by inference (successes only). */
+  fixes: Fix[];
 }
 
 interface DerivedByType {
-  AttemptFailed: DerivedFailure & { record: AttemptRecord };
-  AttemptSucceeded: DerivedSuccess & { record: AttemptRecord };
+  AttemptFailed: DerivedFailure & AttemptDerivation;
+  AttemptSucceeded: DerivedAttempt & AttemptDerivation;
   AttemptLinked: { attempt: AttemptRecord; previous: AttemptRecord };
-  /** previously_fixed_by: the failure's fixed_by before this event. */
-  FixRecorded: { failure: AttemptRecord; success: AttemptRecord; previously_fixed_by: string | null };
+  /** fixes: the failure, unless a fix was already recorded or inferred for it. */
+  FixRecorded: { failure: AttemptRecord; success: AttemptRecord; fixes: Fix[] };
 }
 
 /** An event as projections see it: its envelope, where it lies, and what the analyzer derives from it. */
@@ -34,8 +73,23 @@ export type Projected<T extends EventType = EventType> = T extends EventType
   ? { envelope: EnvelopeOf<T>; location: EventLocation; derived: DerivedByType[T] }
   : never;
 
+/** What derivation may consult: the read models as they stood before the event, and the code of any attempt. */
+export interface DeriveContext {
+  attempts: AttemptsState;
+  sessions: SessionsState;
+  inference: InferenceState;
+  settings: AnalyzerSettings;
+  codeOf(record: AttemptRecord): { code: string; summary: CodeSummary };
+}
+
 export function codeHash(code: string): string {
   return createHash("md5").update(code).digest("hex");
+}
+
+function deriveAttempt(data: AttemptData, frameFiles: string[], errorType: string | null, extraTags: string[]): DerivedAttempt {
+  const summary = summariseCode(data.code);
+  const libraries = librariesUsed(summary, frameFiles, errorType);
+  return { code_hash: codeHash(data.code), tags: [...extraTags, ...libraries.map((l) => `lib:${l}`)], libraries, summary };
 }
 
 export function deriveFailure(data: AttemptFailedData): DerivedFailure {
@@ -44,46 +98,60 @@ export function deriveFailure(data: AttemptFailedData): DerivedFailure {
   const frame = innermostScriptFrame(analysis.frames, data.code);
   return {
     ...analysis,
-    code_hash: codeHash(data.code),
-    tags: [`error:${analysis.error_category}`],
+    ...deriveAttempt(data, analysis.frames.map((f) => f.file), analysis.error_type, [`error:${analysis.error_category}`]),
     pattern: patternKey(analysis.error_type, template),
     fingerprint: errorFingerprint(analysis.error_type, template, normaliseCodeLine(frame?.source ?? null)),
     failing_line: frame?.source ?? null,
   };
 }
 
-export function deriveSuccess(data: AttemptSucceededData): DerivedSuccess {
-  return { code_hash: codeHash(data.code), tags: [] };
+export function deriveSuccess(data: AttemptSucceededData): DerivedAttempt {
+  return deriveAttempt(data, [], null, []);
 }
 
-/** Derives what an event means, given the attempt index as it stood before the event. */
-export function project(event: StoredEvent, index: AttemptsState): Projected {
+export function fixBetween(failure: AttemptRecord, success: AttemptRecord, context: Pick<DeriveContext, "codeOf">, inferred: boolean): Fix {
+  const wrong = context.codeOf(failure);
+  const right = context.codeOf(success);
+  return { failure, success, strategy: fixStrategy(wrong.code, wrong.summary, right.code, right.summary), inferred };
+}
+
+/** Derives what an event means, given the read models as they stood before the event. */
+export function project(event: StoredEvent, context: DeriveContext): Projected {
   const { envelope, location } = event;
   switch (envelope.type) {
-    case "AttemptFailed": {
-      const derived = deriveFailure(envelope.data);
-      return { envelope, location, derived: { ...derived, record: newRecord(envelope, location, derived) } };
-    }
+    case "AttemptFailed":
     case "AttemptSucceeded": {
-      const derived = deriveSuccess(envelope.data);
-      return { envelope, location, derived: { ...derived, record: newRecord(envelope, location, derived) } };
+      const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data) : deriveSuccess(envelope.data);
+      const record = newRecord(envelope, location, derived);
+      const signature = lineSignature(envelope.data.code);
+      const inferred = inferPrevious(context, record, envelope.data, signature);
+      const fixes = inferred && record.status === "success" ? inferredFixes(context, record, inferred) : [];
+      return { envelope, location, derived: { ...derived, record, signature, inferred, fixes } } as Projected;
     }
     case "AttemptLinked":
       return {
         envelope,
         location,
-        derived: { attempt: known(index, envelope.data.log_id, envelope.seq), previous: known(index, envelope.data.previous_attempt_id, envelope.seq) },
+        derived: { attempt: known(context, envelope.data.log_id, envelope.seq), previous: known(context, envelope.data.previous_attempt_id, envelope.seq) },
       };
     case "FixRecorded": {
-      const failure = known(index, envelope.data.failure_log_id, envelope.seq);
-      const success = known(index, envelope.data.success_log_id, envelope.seq);
-      return { envelope, location, derived: { failure, success, previously_fixed_by: failure.fixed_by } };
+      const failure = known(context, envelope.data.failure_log_id, envelope.seq);
+      const success = known(context, envelope.data.success_log_id, envelope.seq);
+      return { envelope, location, derived: { failure, success, fixes: isFixed(failure) ? [] : [fixBetween(failure, success, context, false)] } };
     }
   }
 }
 
-function known(index: AttemptsState, logId: string, seq: number): AttemptRecord {
-  const record = index.byId.get(logId);
+/** An inferred success fixes the failures of its inferred session that ran before it and nothing fixed yet. */
+function inferredFixes(context: DeriveContext, success: AttemptRecord, link: InferredLink): Fix[] {
+  const session = context.sessions.byId.get(effectiveSession(context.sessions, link.session_id));
+  return (session?.attempts ?? [])
+    .filter((a) => a.status === "failed" && a.time <= success.time && !isFixed(a))
+    .map((failure) => fixBetween(failure, success, context, true));
+}
+
+function known(context: DeriveContext, logId: string, seq: number): AttemptRecord {
+  const record = context.attempts.byId.get(logId);
   // The service only links attempts it has recorded, so this means a log that was written by something else.
   if (!record) throw new Error(`event seq ${seq} refers to attempt ${logId}, which no earlier event records`);
   return record;

@@ -1,11 +1,14 @@
-// Runs every projection over one stream of events: replay, then live. The attempt index goes first, so
-// the other read models see the records it holds; each event is derived once and shared by all.
+// Runs every projection over one stream of events: replay, then live. Each event is derived once (against
+// the read models as they stood before it) and shared by all; the attempt index goes first, so the other
+// read models see the records it holds.
 import { type Observable, type OperatorFunction, scan } from "rxjs";
-import type { StoredEvent } from "../events/types.js";
+import { summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
+import type { Envelope, EventLocation, StoredEvent } from "../events/types.js";
 import { analysisProjection, type AnalysisState } from "./analysis.js";
-import { attemptsProjection, type AttemptsState } from "./attempts.js";
-import { project } from "./derive.js";
+import { attemptsProjection, type AttemptRecord, type AttemptsState } from "./attempts.js";
+import { DEFAULT_ANALYZER_SETTINGS, project, type AnalyzerSettings, type DeriveContext, type Projected } from "./derive.js";
 import { failuresProjection } from "./failures.js";
+import { inferenceProjection, type InferenceState } from "./inference.js";
 import { reduce, type Projection } from "./projection.js";
 import { sessionsProjection, type SessionsState } from "./sessions.js";
 import { successesProjection } from "./successes.js";
@@ -17,6 +20,7 @@ export interface ReadModelStates {
   failures: Timeline;
   successes: Timeline;
   sessions: SessionsState;
+  inference: InferenceState;
   summary: SummaryState;
   analysis: AnalysisState;
 }
@@ -24,48 +28,93 @@ export interface ReadModelStates {
 type ProjectionSet = { [K in keyof ReadModelStates]: Projection<ReadModelStates[K], any> };
 
 /** In the order they are applied to each event. */
-export const PROJECTIONS: ProjectionSet = {
-  attempts: attemptsProjection,
-  failures: failuresProjection,
-  successes: successesProjection,
-  sessions: sessionsProjection,
-  summary: summaryProjection,
-  analysis: analysisProjection,
-};
+export function projections(settings: AnalyzerSettings): ProjectionSet {
+  return {
+    attempts: attemptsProjection,
+    failures: failuresProjection,
+    successes: successesProjection,
+    sessions: sessionsProjection,
+    inference: inferenceProjection(settings.inferWindowMs),
+    summary: summaryProjection,
+    analysis: analysisProjection,
+  };
+}
 
-const NAMES = Object.keys(PROJECTIONS) as Array<keyof ReadModelStates>;
+export interface ReadModelOptions {
+  settings?: AnalyzerSettings;
+  /** Reads an event back from the log, for the code of an attempt no longer in the recent-code cache. */
+  readEnvelope: (location: EventLocation) => Envelope;
+}
+
+// Fixes follow their failures closely, so a small cache of recent codes spares almost every read-back.
+const RECENT_CODES = 512;
 
 export class ReadModels {
   /** The seq of the last event applied. */
   seq = 0;
+  readonly settings: AnalyzerSettings;
+  readonly projections: ProjectionSet;
+  readonly states: ReadModelStates;
+  private readonly names: Array<keyof ReadModelStates>;
+  private readonly recentCodes = new Map<string, { code: string; summary: CodeSummary }>();
+  private readonly context: DeriveContext;
 
-  constructor(readonly states: ReadModelStates = initialStates()) {}
+  constructor(private readonly options: ReadModelOptions, states?: ReadModelStates) {
+    this.settings = options.settings ?? DEFAULT_ANALYZER_SETTINGS;
+    this.projections = projections(this.settings);
+    this.names = Object.keys(this.projections) as Array<keyof ReadModelStates>;
+    this.states = states ?? (Object.fromEntries(this.names.map((n) => [n, this.projections[n].initial()])) as unknown as ReadModelStates);
+    const states$ = this.states;
+    this.context = {
+      get attempts() { return states$.attempts; },
+      get sessions() { return states$.sessions; },
+      get inference() { return states$.inference; },
+      settings: this.settings,
+      codeOf: (record) => this.codeOf(record),
+    };
+  }
 
   apply(event: StoredEvent): this {
-    const projected = project(event, this.states.attempts);
+    const projected = project(event, this.context);
+    if (projected.envelope.type === "AttemptFailed" || projected.envelope.type === "AttemptSucceeded") {
+      const { envelope, derived } = projected as Projected<"AttemptFailed" | "AttemptSucceeded">;
+      this.rememberCode(envelope.data.log_id, envelope.data.code, derived.summary);
+    }
     const states = this.states as unknown as Record<string, unknown>;
-    for (const name of NAMES) states[name] = reduce(PROJECTIONS[name] as Projection<unknown>, states[name], projected);
+    for (const name of this.names) states[name] = reduce(this.projections[name] as Projection<unknown>, states[name], projected);
     this.seq = event.envelope.seq;
     return this;
+  }
+
+  /** An attempt's code and its summary: from the cache, else read back from the log. */
+  codeOf(record: AttemptRecord): { code: string; summary: CodeSummary } {
+    const cached = this.recentCodes.get(record.log_id);
+    if (cached) return cached;
+    const envelope = this.options.readEnvelope(record);
+    if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") throw new Error(`seq ${envelope.seq} is not an attempt`);
+    return this.rememberCode(record.log_id, envelope.data.code, summariseCode(envelope.data.code));
+  }
+
+  private rememberCode(logId: string, code: string, summary: CodeSummary) {
+    const entry = { code, summary };
+    this.recentCodes.delete(logId);
+    this.recentCodes.set(logId, entry);
+    if (this.recentCodes.size > RECENT_CODES) this.recentCodes.delete(this.recentCodes.keys().next().value!);
+    return entry;
   }
 
   /** Every read model as deterministic JSON data: the same log always gives the same bytes. */
   toJSON(): Record<string, { version: number; seq: number; state: unknown }> {
     const out: Record<string, { version: number; seq: number; state: unknown }> = {};
-    for (const name of NAMES) {
-      const projection = PROJECTIONS[name] as Projection<unknown>;
+    for (const name of this.names) {
+      const projection = this.projections[name] as Projection<unknown>;
       out[name] = { version: projection.version, seq: this.seq, state: projection.toJSON(this.states[name]) };
     }
     return out;
   }
 }
 
-function initialStates(): ReadModelStates {
-  return Object.fromEntries(NAMES.map((n) => [n, PROJECTIONS[n].initial()])) as unknown as ReadModelStates;
-}
-
 /** The projection pipeline: each stored event folded into the read models, which are emitted after each. */
-export function projectReadModels(models: ReadModels = new ReadModels()): OperatorFunction<StoredEvent, ReadModels> {
-  return (events$: Observable<StoredEvent>) =>
-    events$.pipe(scan((acc, event) => acc.apply(event), models));
+export function projectReadModels(models: ReadModels): OperatorFunction<StoredEvent, ReadModels> {
+  return (events$: Observable<StoredEvent>) => events$.pipe(scan((acc, event) => acc.apply(event), models));
 }

@@ -1,4 +1,5 @@
-// Sessions: the attempts of each, in the order they ran, with running totals for the summary.
+// Sessions: the attempts of each, in the order they ran, with running totals for the summary and per
+// ai_model. A session inference joined to another is reached through an alias to that session.
 import { compareByTime, recordsOf, type AttemptRecord } from "./attempts.js";
 import type { Projected } from "./derive.js";
 import { insertSorted, type Projection } from "./projection.js";
@@ -7,6 +8,8 @@ export interface SessionView {
   session_id: string;
   /** Oldest first. */
   attempts: AttemptRecord[];
+  /** Some attempts were joined to it by inference. */
+  inferred: boolean;
 }
 
 export interface SessionTotals {
@@ -20,55 +23,84 @@ export interface SessionTotals {
 
 export interface SessionsState {
   byId: Map<string, SessionView>;
+  /** Session assigned to an attempt → the inferred session it was joined to. */
+  aliases: Map<string, string>;
   totals: SessionTotals;
+  /** The same totals per ai_model of each session's first attempt. */
+  byModel: Map<string | null, SessionTotals>;
 }
 
-interface Contribution {
-  resolved: number;
-  first: number;
-  toSuccess: number;
+/** The session an attempt's own session_id now belongs to. */
+export function effectiveSession(state: SessionsState, sessionId: string): string {
+  let id = sessionId;
+  for (let alias = state.aliases.get(id); alias !== undefined; alias = state.aliases.get(id)) id = alias;
+  return id;
 }
 
-function contribution(session: SessionView): Contribution {
-  const firstSuccess = session.attempts.findIndex((a) => a.status === "success");
-  return {
-    resolved: firstSuccess >= 0 ? 1 : 0,
-    first: firstSuccess === 0 ? 1 : 0,
-    toSuccess: firstSuccess + 1,
-  };
-}
-
-function add(state: SessionsState, event: Projected<"AttemptFailed" | "AttemptSucceeded">): SessionsState {
-  const record = event.derived.record;
-  let session = state.byId.get(record.session_id);
-  if (!session) {
-    session = { session_id: record.session_id, attempts: [] };
-    state.byId.set(record.session_id, session);
-    state.totals.sessions++;
-  }
-  const before = contribution(session);
-  insertSorted(session.attempts, record, compareByTime);
-  const after = contribution(session);
-  state.totals.resolved += after.resolved - before.resolved;
-  state.totals.first_attempt_successes += after.first - before.first;
-  state.totals.attempts_to_success_sum += after.toSuccess * after.resolved - before.toSuccess * before.resolved;
-  return state;
+export function sessionView(state: SessionsState, sessionId: string): SessionView | undefined {
+  return state.byId.get(effectiveSession(state, sessionId));
 }
 
 const emptyTotals = (): SessionTotals => ({ sessions: 0, resolved: 0, first_attempt_successes: 0, attempts_to_success_sum: 0 });
 
-export const sessionsProjection: Projection<SessionsState, { totals: SessionTotals; sessions: Array<[string, string[]]> }> = {
+/** What one session adds to the totals. */
+function contribution(session: SessionView): SessionTotals {
+  const firstSuccess = session.attempts.findIndex((a) => a.status === "success");
+  const resolved = firstSuccess >= 0 ? 1 : 0;
+  return { sessions: 1, resolved, first_attempt_successes: firstSuccess === 0 ? 1 : 0, attempts_to_success_sum: resolved * (firstSuccess + 1) };
+}
+
+function addTotals(totals: SessionTotals, c: SessionTotals, sign: 1 | -1): void {
+  totals.sessions += sign * c.sessions;
+  totals.resolved += sign * c.resolved;
+  totals.first_attempt_successes += sign * c.first_attempt_successes;
+  totals.attempts_to_success_sum += sign * c.attempts_to_success_sum;
+}
+
+function account(state: SessionsState, session: SessionView, sign: 1 | -1): void {
+  if (session.attempts.length === 0) return;
+  const c = contribution(session);
+  addTotals(state.totals, c, sign);
+  const model = session.attempts[0].ai_model;
+  let totals = state.byModel.get(model);
+  if (!totals) state.byModel.set(model, (totals = emptyTotals()));
+  addTotals(totals, c, sign);
+}
+
+function add(state: SessionsState, { derived }: Projected<"AttemptFailed" | "AttemptSucceeded">): SessionsState {
+  const record = derived.record;
+  if (derived.inferred && derived.inferred.session_id !== record.session_id) state.aliases.set(record.session_id, derived.inferred.session_id);
+  const id = effectiveSession(state, record.session_id);
+  let session = state.byId.get(id);
+  if (!session) state.byId.set(id, (session = { session_id: id, attempts: [], inferred: false }));
+  account(state, session, -1);
+  insertSorted(session.attempts, record, compareByTime);
+  if (derived.inferred) session.inferred = true;
+  account(state, session, 1);
+  return state;
+}
+
+type SessionJSON = [string, string[], boolean];
+
+export const sessionsProjection: Projection<
+  SessionsState,
+  { totals: SessionTotals; by_model: Array<[string | null, SessionTotals]>; aliases: Array<[string, string]>; sessions: SessionJSON[] }
+> = {
   name: "sessions",
-  version: 1,
-  initial: () => ({ byId: new Map(), totals: emptyTotals() }),
+  version: 2,
+  initial: () => ({ byId: new Map(), aliases: new Map(), totals: emptyTotals(), byModel: new Map() }),
   reducers: { AttemptFailed: add, AttemptSucceeded: add },
   toJSON: (state) => ({
     totals: state.totals,
-    sessions: [...state.byId.values()].map((s) => [s.session_id, s.attempts.map((a) => a.log_id)]),
+    by_model: [...state.byModel],
+    aliases: [...state.aliases],
+    sessions: [...state.byId.values()].map((s) => [s.session_id, s.attempts.map((a) => a.log_id), s.inferred]),
   }),
   fromJSON: (json, index) => ({
     totals: { ...json.totals },
-    byId: new Map(json.sessions.map(([id, ids]) => [id, { session_id: id, attempts: recordsOf(index, ids) }])),
+    byModel: new Map(json.by_model.map(([model, totals]) => [model, { ...totals }])),
+    aliases: new Map(json.aliases),
+    byId: new Map(json.sessions.map(([id, ids, inferred]) => [id, { session_id: id, attempts: recordsOf(index, ids), inferred }])),
   }),
 };
 
@@ -82,5 +114,6 @@ export function sessionSummary(session: SessionView) {
     resolved: failures < session.attempts.length,
     started_at: session.attempts[0]?.timestamp ?? null,
     ended_at: session.attempts[session.attempts.length - 1]?.timestamp ?? null,
+    inferred: session.inferred,
   };
 }

@@ -26,6 +26,7 @@ function count(state: SummaryState, event: Projected<"AttemptFailed" | "AttemptS
   counts[0]++;
   if (success) counts[1]++;
   state.days.set(day, counts);
+  state.unfixed_failures -= event.derived.fixes.length;
   return state;
 }
 
@@ -37,7 +38,7 @@ export const summaryProjection: Projection<SummaryState, Omit<SummaryState, "day
     AttemptFailed: count,
     AttemptSucceeded: count,
     FixRecorded(state, { derived }) {
-      if (derived.previously_fixed_by === null) state.unfixed_failures--;
+      state.unfixed_failures -= derived.fixes.length;
       return state;
     },
   },

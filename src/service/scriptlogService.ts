@@ -4,7 +4,9 @@ import type { Subscription } from "rxjs";
 import { canonicalJson } from "../events/envelope.js";
 import type { AttemptFailedData, AttemptSucceededData, EventDraft } from "../events/types.js";
 import { ScriptlogError } from "../errors.js";
-import { attemptEntry, type AttemptRecord } from "../projections/attempts.js";
+import { attemptEntry, isFixed, type AttemptRecord } from "../projections/attempts.js";
+import { fixBetween, type AnalyzerSettings } from "../projections/derive.js";
+import { effectiveSession, sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
 
@@ -55,16 +57,18 @@ interface InFlight {
 }
 
 export class ScriptlogService {
-  readonly models = new ReadModels();
+  readonly models: ReadModels;
   private readonly inFlight = new Map<string, InFlight>();
   private subscription: Subscription | null = null;
   private replayed: Promise<void> | null = null;
 
-  private constructor(readonly log: EventLog) {}
+  private constructor(readonly log: EventLog, settings?: AnalyzerSettings) {
+    this.models = new ReadModels({ settings, readEnvelope: (location) => log.readEnvelope(location) });
+  }
 
   /** Opens the log (taking its lock); call start() to replay it. */
-  static async open(eventsDir: string, options: EventLogOptions = {}): Promise<ScriptlogService> {
-    return new ScriptlogService(await EventLog.open(eventsDir, options));
+  static async open(eventsDir: string, options: EventLogOptions & { analyzer?: AnalyzerSettings } = {}): Promise<ScriptlogService> {
+    return new ScriptlogService(await EventLog.open(eventsDir, options), options.analyzer);
   }
 
   /** Replays the log into the read models, then follows live appends; resolves once replay is done. */
@@ -159,7 +163,13 @@ export class ScriptlogService {
     // Request fields become event facts, except those the service resolves itself (and status, which is the type).
     const facts: Record<string, unknown> = {};
     for (const key of Object.keys(body) as Array<keyof AttemptBody>) if (!RESOLVED_FIELDS.has(key)) facts[key] = body[key];
-    const common = { log_id: logId, session_id: sessionId, timestamp: body.timestamp ?? new Date().toISOString(), request_hash: requestHash };
+    const common = {
+      log_id: logId,
+      session_id: sessionId,
+      timestamp: body.timestamp ?? new Date().toISOString(),
+      request_hash: requestHash,
+      session_assigned: body.session_id === undefined && previous_attempt_id === undefined,
+    };
     const drafts: EventDraft[] =
       status === "failed"
         ? [{ type: "AttemptFailed", data: { ...common, ...(facts as Omit<AttemptFailedData, keyof typeof common>) } }]
@@ -182,15 +192,16 @@ export class ScriptlogService {
       pending.fixes.forEach((f) => fixedInFlight.add(f));
       if (pending.status === "failed") failedInFlight.push(logId);
     }
-    const committed = (this.models.states.sessions.byId.get(sessionId)?.attempts ?? [])
-      .filter((a) => a.status === "failed" && a.fixed_by === null)
+    // The client's own session, not an inferred one: recorded fixes are facts and must not rest on inference.
+    const committed = (sessionView(this.models.states.sessions, sessionId)?.attempts ?? [])
+      .filter((a) => a.session_id === sessionId && a.status === "failed" && a.fixed_by === null)
       .map((a) => a.log_id);
     return [...committed, ...failedInFlight].filter((id) => !fixedInFlight.has(id));
   }
 
   private resultOf(logId: string): AttemptResult {
     const record = this.record(logId);
-    const session = this.models.states.sessions.byId.get(record.session_id);
+    const session = sessionView(this.models.states.sessions, record.session_id);
     return {
       log_id: record.log_id,
       session_id: record.session_id,
@@ -207,9 +218,14 @@ export class ScriptlogService {
     return record;
   }
 
-  /** The whole entry of an attempt, read back from the log. */
+  /** The whole entry of an attempt, read back from the log, with what its fix changed. */
   entry(record: AttemptRecord): Record<string, unknown> {
-    return attemptEntry(record, this.log.readEnvelope(record));
+    const fixer = record.status === "failed" && isFixed(record) ? this.record((record.fixed_by ?? record.inferred_fixed_by)!) : null;
+    const session = effectiveSession(this.models.states.sessions, record.session_id);
+    return attemptEntry(record, this.log.readEnvelope(record), {
+      fix_strategy: fixer ? fixBetween(record, fixer, this.models, record.fixed_by === null).strategy : null,
+      inferred_session_id: session === record.session_id ? null : session,
+    });
   }
 }
 

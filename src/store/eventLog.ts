@@ -2,7 +2,6 @@
 // Every append is acknowledged only after its bytes are fsync'd; all events waiting while one fsync runs
 // share the next write and the next fsync, so throughput grows with concurrency instead of collapsing.
 import { randomUUID } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { concat, Observable, Subject, tap } from "rxjs";
@@ -12,6 +11,7 @@ import { CURRENT_VERSION } from "../events/schemas.js";
 import type { Envelope, EventDraft, EventLocation, StoredEvent } from "../events/types.js";
 import { dataProblems } from "../events/validation.js";
 import { ScriptlogError } from "../errors.js";
+import { EnvelopeReader } from "./envelopeReader.js";
 import { acquireLock, type LogLock } from "./lock.js";
 import { dailyFileName } from "./logFiles.js";
 import { readLog, type LastFile, type TornTail } from "./logReader.js";
@@ -45,17 +45,20 @@ export class EventLog {
   private flushing: Promise<void> | null = null;
   private current: OpenFile | null = null;
   private lastFileAtReplay: LastFile | null = null;
-  private readHandles = new Map<string, number>();
   private closed = false;
   private markReady!: () => void;
   /** Resolves once the replay has reached the end of the log (and read models fed by it are complete). */
   readonly replayed = new Promise<void>((resolve) => (this.markReady = resolve));
 
+  private readonly reader: EnvelopeReader;
+
   private constructor(
     readonly dir: string,
     private readonly lock: LogLock,
     private readonly options: EventLogOptions,
-  ) {}
+  ) {
+    this.reader = new EnvelopeReader(dir);
+  }
 
   /** Takes the directory's writer lock; the log accepts appends once replay() has run to its end. */
   static async open(dir: string, options: EventLogOptions = {}): Promise<EventLog> {
@@ -107,7 +110,7 @@ export class EventLog {
 
   /** Reads back the envelope at a location (the log is immutable, so this never goes stale). */
   readEnvelope(location: EventLocation): Envelope {
-    return readEnvelopeAt(this.dir, location, this.readHandles);
+    return this.reader.read(location);
   }
 
   /** Finishes in-flight appends, then releases the lock. */
@@ -116,8 +119,7 @@ export class EventLog {
     this.closed = true;
     while (this.flushing) await this.flushing;
     await this.current?.handle.close();
-    for (const fd of this.readHandles.values()) closeSync(fd);
-    this.readHandles.clear();
+    this.reader.close();
     this.appended$.complete();
     this.lock.release();
   }
@@ -221,13 +223,3 @@ async function fsyncDirectory(dir: string): Promise<void> {
 }
 
 /** Reads one event's line back, keeping each file open for the next read. */
-function readEnvelopeAt(dir: string, location: EventLocation, handles: Map<string, number>): Envelope {
-  let fd = handles.get(location.file);
-  if (fd === undefined) {
-    fd = openSync(path.join(dir, location.file), "r");
-    handles.set(location.file, fd);
-  }
-  const buffer = Buffer.allocUnsafe(location.length);
-  const read = readSync(fd, buffer, 0, location.length, location.offset);
-  return JSON.parse(buffer.toString("utf8", 0, read)) as Envelope;
-}

@@ -4,6 +4,7 @@ import path from "node:path";
 import { Observable } from "rxjs";
 import { ChainVerifier, type ChainHead } from "../events/chain.js";
 import type { StoredEvent } from "../events/types.js";
+import { upcast } from "../events/upcasters.js";
 import { LogCorruptError } from "../errors.js";
 import { listLogFiles } from "./logFiles.js";
 
@@ -43,7 +44,7 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
         const filePath = path.join(dir, file);
         const scan = await scanLines(filePath, (line, offset, length, lineNumber) => {
           const envelope = chain.accept(line, file, lineNumber);
-          subscriber.next({ envelope, location: { file, offset, length } });
+          subscriber.next({ envelope: upcast(envelope), location: { file, offset, length } });
           return !stopped;
         });
         let size = scan.size;

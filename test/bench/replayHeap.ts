@@ -1,13 +1,11 @@
 // Replays a log into the read models and prints the heap used afterwards (run with --expose-gc).
-import { lastValueFrom } from "rxjs";
-import { projectReadModels, ReadModels } from "../../src/projections/readModels.js";
-import { readLog } from "../../src/store/logReader.js";
+import { replayReadModels } from "../../src/service/replay.js";
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 gc();
 const baseline = process.memoryUsage().heapUsed;
 const started = process.hrtime.bigint();
-const models = await lastValueFrom(readLog(process.argv[2]).pipe(projectReadModels(new ReadModels())));
+const models = await replayReadModels(process.argv[2]);
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 gc();
 gc();

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_ANALYZER_SETTINGS } from "../../src/projections/derive.js";
 import { rebuild } from "../../src/cli/rebuild.js";
 import { failedBody, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
 
@@ -86,7 +87,7 @@ async function benchRebuild() {
     }
     const plainSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     t = process.hrtime.bigint();
-    const report = await rebuild(path.join(dir, "events"), path.join(dir, "projections"));
+    const report = await rebuild(path.join(dir, "events"), path.join(dir, "projections"), DEFAULT_ANALYZER_SETTINGS);
     const seconds = Number(process.hrtime.bigint() - t) / 1e9;
     line("plain read + JSON.parse", `${Math.round(parsed / plainSeconds)} events/s`);
     line("scriptlog rebuild (verify, derive, project, snapshot)", `${Math.round(events / seconds)} events/s (${report.events} events, ${seconds.toFixed(1)} s)`);

@@ -48,7 +48,7 @@ export function* sessionDrafts(attempts: number, padding: number): Generator<Eve
   const start = Date.UTC(2026, 0, 1);
   for (let i = 0; i < attempts; i++) {
     const session = `s${Math.floor(i / 3)}`;
-    const common = { log_id: `a${i}`, session_id: session, timestamp: new Date(start + i * 1000).toISOString() };
+    const common = { log_id: `a${i}`, session_id: session, timestamp: new Date(start + i * 1000).toISOString(), session_assigned: false };
     if (i % 3 < 2) {
       const { status: _s, ...facts } = failedBody(i, padding);
       yield { type: "AttemptFailed", data: { ...common, ...facts } };

@@ -1,0 +1,144 @@
+// What a fix changed: the failing code against the code that then succeeded. Structural changes come from
+// the two code summaries (imports, calls, names), the text from the smallest unified diff hunks (jsdiff).
+import { structuredPatch } from "diff";
+import { normaliseNewlines, type CodeSummary } from "./codeSummary.js";
+
+export interface Replacement {
+  from: string;
+  to: string;
+}
+
+export interface FixStrategy {
+  imports_added: string[];
+  imports_removed: string[];
+  calls_added: string[];
+  calls_removed: string[];
+  /** Names swapped for a similar one: `os.makedir` → `os.makedirs`, `raduis` → `radius`. */
+  replaced: Replacement[];
+  defined_added: string[];
+  defined_removed: string[];
+  lines_added: number;
+  lines_removed: number;
+  /** Unified diff hunks without context lines: only what changed. */
+  hunks: string[];
+  /** False when the codes differ too much for a diff within the edit budget. */
+  diffed: boolean;
+  /** One entry per change, for counting the same change across fixes of one pattern. */
+  changes: FixChange[];
+}
+
+export type FixChange =
+  | { kind: "replaced"; from: string; to: string }
+  | { kind: "import_added" | "import_removed" | "call_added" | "call_removed" | "defined"; name: string };
+
+/** A change in words: "`os.makedir` was replaced by `os.makedirs`". */
+export function describeChange(change: FixChange): string {
+  switch (change.kind) {
+    case "replaced":
+      return `\`${change.from}\` was replaced by \`${change.to}\``;
+    case "import_added":
+      return `\`${change.name}\` was added`;
+    case "import_removed":
+      return `\`${change.name}\` was removed`;
+    case "call_added":
+      return `a call to \`${change.name}\` was added`;
+    case "call_removed":
+      return `the call to \`${change.name}\` was removed`;
+    case "defined":
+      return `\`${change.name}\` was defined`;
+  }
+}
+
+// Beyond this many edited lines a fix is a rewrite; its hunks would tell the model nothing.
+const MAX_EDIT_LENGTH = 400;
+
+const minus = (a: string[], b: string[]) => {
+  const other = new Set(b);
+  return a.filter((x) => !other.has(x));
+};
+
+/** Levenshtein distance, for pairing a removed name with the added name that replaced it. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+const qualifier = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf(".")));
+const leaf = (name: string) => name.slice(name.lastIndexOf(".") + 1);
+
+/** Removed names paired with similar added ones under the same qualifier, closest pairs first. */
+function replacements(removed: string[], added: string[]): Replacement[] {
+  const candidates: Array<Replacement & { distance: number }> = [];
+  for (const from of removed) {
+    for (const to of added) {
+      if (qualifier(from) !== qualifier(to)) continue;
+      const distance = editDistance(leaf(from), leaf(to));
+      if (distance <= Math.max(2, Math.floor(Math.max(leaf(from).length, leaf(to).length) / 3))) candidates.push({ from, to, distance });
+    }
+  }
+  candidates.sort((x, y) => x.distance - y.distance || x.from.localeCompare(y.from) || x.to.localeCompare(y.to));
+  const used = new Set<string>();
+  const pairs: Replacement[] = [];
+  for (const c of candidates) {
+    if (used.has(`-${c.from}`) || used.has(`+${c.to}`)) continue;
+    used.add(`-${c.from}`).add(`+${c.to}`);
+    pairs.push({ from: c.from, to: c.to });
+  }
+  return pairs.sort((x, y) => x.from.localeCompare(y.from));
+}
+
+export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: string, right: CodeSummary): FixStrategy {
+  const replaced = replacements(minus(wrong.references, right.references), minus(right.references, wrong.references));
+  const replacedFrom = new Set(replaced.map((r) => r.from));
+  const replacedTo = new Set(replaced.map((r) => r.to));
+  const strategy = {
+    imports_added: minus(right.imports, wrong.imports),
+    imports_removed: minus(wrong.imports, right.imports),
+    calls_added: minus(right.calls, wrong.calls),
+    calls_removed: minus(wrong.calls, right.calls),
+    replaced,
+    defined_added: minus(right.defined, wrong.defined),
+    defined_removed: minus(wrong.defined, right.defined),
+  };
+  const patch = structuredPatch("failed", "succeeded", normaliseNewlines(wrongCode), normaliseNewlines(rightCode), undefined, undefined, {
+    context: 0,
+    maxEditLength: MAX_EDIT_LENGTH,
+  });
+  const hunks = (patch?.hunks ?? []).map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join("\n"));
+  const changed = (patch?.hunks ?? []).flatMap((h) => h.lines);
+  const changes: FixChange[] = [
+    ...replaced.map((r) => ({ kind: "replaced" as const, from: r.from, to: r.to })),
+    ...strategy.imports_added.map((name) => ({ kind: "import_added" as const, name })),
+    ...strategy.imports_removed.map((name) => ({ kind: "import_removed" as const, name })),
+    ...strategy.calls_added.filter((c) => !replacedTo.has(c)).map((name) => ({ kind: "call_added" as const, name })),
+    ...strategy.calls_removed.filter((c) => !replacedFrom.has(c)).map((name) => ({ kind: "call_removed" as const, name })),
+    ...strategy.defined_added.map((name) => ({ kind: "defined" as const, name })),
+  ];
+  return {
+    ...strategy,
+    lines_added: changed.filter((l) => l.startsWith("+")).length,
+    lines_removed: changed.filter((l) => l.startsWith("-")).length,
+    hunks,
+    diffed: patch !== undefined,
+    changes,
+  };
+}
+
+/** The changed lines of a fix, for a short wrong → right example: at most `max` of each, trimmed. */
+export function changedLines(strategy: FixStrategy, max = 3): { wrong: string[]; right: string[] } {
+  const lines = strategy.hunks.flatMap((h) => h.split("\n").slice(1));
+  const pick = (sign: string) =>
+    lines
+      .filter((l) => l.startsWith(sign))
+      .map((l) => l.slice(1).trim())
+      .filter((l) => l && !l.startsWith("#"))
+      .slice(0, max);
+  return { wrong: pick("-"), right: pick("+") };
+}

@@ -1,0 +1,103 @@
+// Sessions the client did not link: an attempt whose session the service assigned is joined to the latest
+// earlier attempt within the window that has the same image_filename or user_prompt and similar code.
+// The state is a sliding window of recent attempts, so memory stays bounded by the window, not the log.
+import { lineSimilarity } from "../analysis/similarity.js";
+import type { AttemptData } from "../events/types.js";
+import { recordsOf, type AttemptRecord } from "./attempts.js";
+import type { DeriveContext, InferredLink, Projected } from "./derive.js";
+import type { Projection } from "./projection.js";
+import { effectiveSession } from "./sessions.js";
+
+interface Candidate {
+  record: AttemptRecord;
+  keys: string[];
+  signature: Uint32Array;
+}
+
+export interface InferenceState {
+  /** In the order they were recorded. */
+  window: Candidate[];
+  byKey: Map<string, Candidate[]>;
+}
+
+// Only the latest this many attempts with one prompt or image are compared: more within one window is a
+// template being reused, not one script being retried.
+const MAX_COMPARED = 200;
+
+function keysOf(data: AttemptData): string[] {
+  const keys: string[] = [];
+  if (data.image_filename) keys.push(`image:${data.image_filename}`);
+  if (data.user_prompt && data.user_prompt.trim()) keys.push(`prompt:${data.user_prompt.trim()}`);
+  return keys;
+}
+
+/** The earlier attempt an unlinked attempt retries, if inference finds one. */
+export function inferPrevious(context: DeriveContext, record: AttemptRecord, data: AttemptData, signature: Uint32Array): InferredLink | null {
+  // Only an attempt that starts a session the service assigned: never one the client linked.
+  if (data.session_assigned !== true || context.sessions.byId.has(record.session_id)) return null;
+  let best: { candidate: Candidate; similarity: number } | null = null;
+  for (const key of keysOf(data)) {
+    const candidates = context.inference.byKey.get(key) ?? [];
+    for (let i = candidates.length - 1; i >= Math.max(0, candidates.length - MAX_COMPARED); i--) {
+      const candidate = candidates[i];
+      const age = record.time - candidate.record.time;
+      if (age < 0 || age > context.settings.inferWindowMs) continue;
+      if (best && compareCandidates(candidate, best.candidate) <= 0) continue;
+      const similarity = lineSimilarity(signature, candidate.signature);
+      if (similarity >= context.settings.inferSimilarity) best = { candidate, similarity };
+    }
+  }
+  if (!best) return null;
+  return { previous: best.candidate.record, session_id: effectiveSession(context.sessions, best.candidate.record.session_id), similarity: best.similarity };
+}
+
+/** Later-running first, then later-recorded. */
+const compareCandidates = (a: Candidate, b: Candidate) => a.record.time - b.record.time || a.record.seq - b.record.seq;
+
+function remember(state: InferenceState, candidate: Candidate, windowMs: number): void {
+  state.window.push(candidate);
+  for (const key of candidate.keys) {
+    const list = state.byKey.get(key) ?? [];
+    list.push(candidate);
+    state.byKey.set(key, list);
+  }
+  // Forget what has left the window (attempts arrive roughly in time order; stragglers go when they reach the front).
+  const horizon = candidate.record.time - windowMs;
+  while (state.window.length && state.window[0].record.time < horizon) {
+    const old = state.window.shift()!;
+    for (const key of old.keys) {
+      const list = state.byKey.get(key);
+      const at = list?.indexOf(old) ?? -1;
+      if (list && at >= 0) list.splice(at, 1);
+      if (list && list.length === 0) state.byKey.delete(key);
+    }
+  }
+}
+
+type CandidateJSON = [string, string[], number[]];
+
+/** The window needs the analyzer settings, so the projection is made for them. */
+export function inferenceProjection(windowMs: number): Projection<InferenceState, CandidateJSON[]> {
+  const add = (state: InferenceState, { envelope, derived }: Projected<"AttemptFailed" | "AttemptSucceeded">) => {
+    const keys = keysOf(envelope.data);
+    if (keys.length) remember(state, { record: derived.record, keys, signature: derived.signature }, windowMs);
+    return state;
+  };
+  return {
+    name: "inference",
+    version: 1,
+    initial: () => ({ window: [], byKey: new Map() }),
+    reducers: { AttemptFailed: add, AttemptSucceeded: add },
+    toJSON: (state) => state.window.map((c) => [c.record.log_id, c.keys, [...c.signature]]),
+    fromJSON: (json, index) => {
+      const state: InferenceState = { window: [], byKey: new Map() };
+      const records = recordsOf(index, json.map(([id]) => id));
+      json.forEach(([, keys, signature], i) => {
+        const candidate = { record: records[i], keys, signature: Uint32Array.from(signature) };
+        state.window.push(candidate);
+        for (const key of keys) state.byKey.set(key, [...(state.byKey.get(key) ?? []), candidate]);
+      });
+      return state;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Replays a log directory into fresh read models without taking its lock: for rebuild, export and the
+// other commands that read beside a running server.
+import { lastValueFrom, takeWhile, tap } from "rxjs";
+import type { AnalyzerSettings } from "../projections/derive.js";
+import { projectReadModels, ReadModels } from "../projections/readModels.js";
+import { EnvelopeReader } from "../store/envelopeReader.js";
+import { readLog } from "../store/logReader.js";
+import type { StoredEvent } from "../events/types.js";
+
+export interface ReplayOptions {
+  settings?: AnalyzerSettings;
+  /** Stop before the first event this returns false for (point-in-time replay). */
+  while?: (event: StoredEvent) => boolean;
+  onEvent?: (event: StoredEvent) => void;
+}
+
+export async function replayReadModels(eventsDir: string, options: ReplayOptions = {}): Promise<ReadModels> {
+  const reader = new EnvelopeReader(eventsDir);
+  const models = new ReadModels({ settings: options.settings, readEnvelope: (location) => reader.read(location) });
+  try {
+    return await lastValueFrom(
+      readLog(eventsDir).pipe(
+        takeWhile((e) => options.while?.(e) ?? true),
+        tap((e) => options.onEvent?.(e)),
+        projectReadModels(models),
+      ),
+      { defaultValue: models },
+    );
+  } finally {
+    reader.close();
+  }
+}
