@@ -79,6 +79,10 @@ export interface DeriveContext {
   sessions: SessionsState;
   inference: InferenceState;
   settings: AnalyzerSettings;
+  /** False for a core-only replay (benchmarks): no code summaries, libraries, fix strategies or inference. */
+  analyzer: boolean;
+  /** summariseCode, or a summary computed ahead of time for the same code (it is a pure function of it). */
+  summarise: Summariser;
   codeOf(record: AttemptRecord): { code: string; summary: CodeSummary };
 }
 
@@ -86,34 +90,45 @@ export function codeHash(code: string): string {
   return createHash("md5").update(code).digest("hex");
 }
 
-function deriveAttempt(data: AttemptData, frameFiles: string[], errorType: string | null, extraTags: string[]): DerivedAttempt {
-  const summary = summariseCode(data.code);
+export type Summariser = (code: string, codeHash: string) => CodeSummary;
+
+const NO_CODE_SUMMARY = summariseCode("");
+const noSummary: Summariser = () => NO_CODE_SUMMARY;
+
+function deriveAttempt(data: AttemptData, frameFiles: string[], errorType: string | null, extraTags: string[], summarise: Summariser): DerivedAttempt {
+  const hash = codeHash(data.code);
+  const summary = summarise(data.code, hash);
   const libraries = librariesUsed(summary, frameFiles, errorType);
-  return { code_hash: codeHash(data.code), tags: [...extraTags, ...libraries.map((l) => `lib:${l}`)], libraries, summary };
+  return { code_hash: hash, tags: [...extraTags, ...libraries.map((l) => `lib:${l}`)], libraries, summary };
 }
 
-export function deriveFailure(data: AttemptFailedData): DerivedFailure {
+export function deriveFailure(data: AttemptFailedData, summarise: Summariser = summariseCode): DerivedFailure {
   const analysis = analyseFailure(data);
   const template = messageTemplate(analysis.error_message);
   const frame = innermostScriptFrame(analysis.frames, data.code);
   return {
     ...analysis,
-    ...deriveAttempt(data, analysis.frames.map((f) => f.file), analysis.error_type, [`error:${analysis.error_category}`]),
+    ...deriveAttempt(data, analysis.frames.map((f) => f.file), analysis.error_type, [`error:${analysis.error_category}`], summarise),
     pattern: patternKey(analysis.error_type, template),
     fingerprint: errorFingerprint(analysis.error_type, template, normaliseCodeLine(frame?.source ?? null)),
     failing_line: frame?.source ?? null,
   };
 }
 
-export function deriveSuccess(data: AttemptSucceededData): DerivedAttempt {
-  return deriveAttempt(data, [], null, []);
+export function deriveSuccess(data: AttemptSucceededData, summarise: Summariser = summariseCode): DerivedAttempt {
+  return deriveAttempt(data, [], null, [], summarise);
 }
 
-export function fixBetween(failure: AttemptRecord, success: AttemptRecord, context: Pick<DeriveContext, "codeOf">, inferred: boolean): Fix {
+const NO_FIX_STRATEGY = fixStrategy("", NO_CODE_SUMMARY, "", NO_CODE_SUMMARY);
+
+export function fixBetween(failure: AttemptRecord, success: AttemptRecord, context: Pick<DeriveContext, "codeOf" | "analyzer">, inferred: boolean): Fix {
+  if (!context.analyzer) return { failure, success, strategy: NO_FIX_STRATEGY, inferred };
   const wrong = context.codeOf(failure);
   const right = context.codeOf(success);
   return { failure, success, strategy: fixStrategy(wrong.code, wrong.summary, right.code, right.summary), inferred };
 }
+
+const NO_SIGNATURE = new Uint32Array(0);
 
 /** Derives what an event means, given the read models as they stood before the event. */
 export function project(event: StoredEvent, context: DeriveContext): Projected {
@@ -121,10 +136,12 @@ export function project(event: StoredEvent, context: DeriveContext): Projected {
   switch (envelope.type) {
     case "AttemptFailed":
     case "AttemptSucceeded": {
-      const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data) : deriveSuccess(envelope.data);
+      const analyzer = context.analyzer;
+      const summarise = analyzer ? context.summarise : noSummary;
+      const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data, summarise) : deriveSuccess(envelope.data, summarise);
       const record = newRecord(envelope, location, derived);
-      const signature = lineSignature(envelope.data.code);
-      const inferred = inferPrevious(context, record, envelope.data, signature);
+      const signature = analyzer ? lineSignature(envelope.data.code) : NO_SIGNATURE;
+      const inferred = analyzer ? inferPrevious(context, record, envelope.data, signature) : null;
       const fixes = inferred && record.status === "success" ? inferredFixes(context, record, inferred) : [];
       return { envelope, location, derived: { ...derived, record, signature, inferred, fixes } } as Projected;
     }

@@ -44,15 +44,22 @@ export interface ReadModelOptions {
   settings?: AnalyzerSettings;
   /** Reads an event back from the log, for the code of an attempt no longer in the recent-code cache. */
   readEnvelope: (location: EventLocation) => Envelope;
+  /** False replays the core read models only, to measure what the analyzer costs. */
+  analyzer?: boolean;
 }
+
+const ANALYZER_READ_MODELS = new Set<keyof ReadModelStates>(["inference", "analysis"]);
 
 // Fixes follow their failures closely, so a small cache of recent codes spares almost every read-back.
 const RECENT_CODES = 512;
+// Enough for every request in flight; a summary nobody claims is dropped oldest first.
+const PREPARED_SUMMARIES = 4096;
 
 export class ReadModels {
   /** The seq of the last event applied. */
   seq = 0;
   readonly settings: AnalyzerSettings;
+  readonly analyzer: boolean;
   readonly projections: ProjectionSet;
   readonly states: ReadModelStates;
   private readonly names: Array<keyof ReadModelStates>;
@@ -62,14 +69,18 @@ export class ReadModels {
   constructor(private readonly options: ReadModelOptions, states?: ReadModelStates) {
     this.settings = options.settings ?? DEFAULT_ANALYZER_SETTINGS;
     this.projections = projections(this.settings);
-    this.names = Object.keys(this.projections) as Array<keyof ReadModelStates>;
-    this.states = states ?? (Object.fromEntries(this.names.map((n) => [n, this.projections[n].initial()])) as unknown as ReadModelStates);
+    this.analyzer = options.analyzer ?? true;
+    const all = Object.keys(this.projections) as Array<keyof ReadModelStates>;
+    this.states = states ?? (Object.fromEntries(all.map((n) => [n, this.projections[n].initial()])) as unknown as ReadModelStates);
+    this.names = all.filter((n) => this.analyzer || !ANALYZER_READ_MODELS.has(n));
     const states$ = this.states;
     this.context = {
       get attempts() { return states$.attempts; },
       get sessions() { return states$.sessions; },
       get inference() { return states$.inference; },
       settings: this.settings,
+      analyzer: this.analyzer,
+      summarise: (code, hash) => this.summarise(code, hash),
       codeOf: (record) => this.codeOf(record),
     };
   }
@@ -84,6 +95,24 @@ export class ReadModels {
     for (const name of this.names) states[name] = reduce(this.projections[name] as Projection<unknown>, states[name], projected);
     this.seq = event.envelope.seq;
     return this;
+  }
+
+  private readonly preparedSummaries = new Map<string, CodeSummary>();
+
+  /**
+   * Hands over a summary computed elsewhere (a worker thread, while the event is being written) for code
+   * about to be projected. Summaries are a pure function of the code, so this changes speed, never results.
+   */
+  prepareSummary(codeHash: string, summary: CodeSummary): void {
+    this.preparedSummaries.set(codeHash, summary);
+    if (this.preparedSummaries.size > PREPARED_SUMMARIES) this.preparedSummaries.delete(this.preparedSummaries.keys().next().value!);
+  }
+
+  private summarise(code: string, codeHash: string): CodeSummary {
+    const prepared = this.preparedSummaries.get(codeHash);
+    if (prepared === undefined) return summariseCode(code);
+    this.preparedSummaries.delete(codeHash);
+    return prepared;
   }
 
   /** An attempt's code and its summary: from the cache, else read back from the log. */

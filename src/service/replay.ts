@@ -9,6 +9,8 @@ import type { StoredEvent } from "../events/types.js";
 
 export interface ReplayOptions {
   settings?: AnalyzerSettings;
+  /** False for the core read models only. */
+  analyzer?: boolean;
   /** Stop before the first event this returns false for (point-in-time replay). */
   while?: (event: StoredEvent) => boolean;
   onEvent?: (event: StoredEvent) => void;
@@ -16,7 +18,7 @@ export interface ReplayOptions {
 
 export async function replayReadModels(eventsDir: string, options: ReplayOptions = {}): Promise<ReadModels> {
   const reader = new EnvelopeReader(eventsDir);
-  const models = new ReadModels({ settings: options.settings, readEnvelope: (location) => reader.read(location) });
+  const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, readEnvelope: (location) => reader.read(location) });
   try {
     return await lastValueFrom(
       readLog(eventsDir).pipe(

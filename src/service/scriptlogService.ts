@@ -5,10 +5,11 @@ import { canonicalJson } from "../events/envelope.js";
 import type { AttemptFailedData, AttemptSucceededData, EventDraft } from "../events/types.js";
 import { ScriptlogError } from "../errors.js";
 import { attemptEntry, isFixed, type AttemptRecord } from "../projections/attempts.js";
-import { fixBetween, type AnalyzerSettings } from "../projections/derive.js";
+import { codeHash, fixBetween, type AnalyzerSettings } from "../projections/derive.js";
 import { effectiveSession, sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
+import { SummaryPool } from "./summaryPool.js";
 
 /** A POST /api/logs/attempts body, already checked against its schema. */
 export interface AttemptBody {
@@ -62,6 +63,8 @@ export class ScriptlogService {
   private subscription: Subscription | null = null;
   private replayed: Promise<void> | null = null;
 
+  private readonly summaries = new SummaryPool();
+
   private constructor(readonly log: EventLog, settings?: AnalyzerSettings) {
     this.models = new ReadModels({ settings, readEnvelope: (location) => log.readEnvelope(location) });
   }
@@ -98,6 +101,7 @@ export class ScriptlogService {
 
   async close(): Promise<void> {
     await this.log.close();
+    await this.summaries.close();
     this.subscription?.unsubscribe();
   }
 
@@ -111,7 +115,12 @@ export class ScriptlogService {
     const sessionId = this.sessionFor(body);
     const fixes = body.status === "success" ? this.unfixedFailures(sessionId) : [];
     const drafts = this.decide(body, logId, sessionId, requestHash, fixes);
-    const done = this.log.append(drafts);
+    // Parsing is the costliest part of deriving an attempt: a worker does it before the events are written,
+    // so the projection (on this thread) finds the summary ready. If the worker fails, the projection parses.
+    const done = this.summaries
+      .summarise(body.code)
+      .then((summary) => this.models.prepareSummary(codeHash(body.code), summary), () => undefined)
+      .then(() => this.log.append(drafts));
     this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
     try {
       await done;

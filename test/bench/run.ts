@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_ANALYZER_SETTINGS } from "../../src/projections/derive.js";
 import { rebuild } from "../../src/cli/rebuild.js";
+import { replayReadModels } from "../../src/service/replay.js";
 import { failedBody, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -87,11 +88,16 @@ async function benchRebuild() {
     }
     const plainSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     t = process.hrtime.bigint();
+    await replayReadModels(path.join(dir, "events"), { analyzer: false });
+    const coreSeconds = Number(process.hrtime.bigint() - t) / 1e9;
+    t = process.hrtime.bigint();
     const report = await rebuild(path.join(dir, "events"), path.join(dir, "projections"), DEFAULT_ANALYZER_SETTINGS);
     const seconds = Number(process.hrtime.bigint() - t) / 1e9;
     line("plain read + JSON.parse", `${Math.round(parsed / plainSeconds)} events/s`);
-    line("scriptlog rebuild (verify, derive, project, snapshot)", `${Math.round(events / seconds)} events/s (${report.events} events, ${seconds.toFixed(1)} s)`);
-    line("ratio", `${(plainSeconds / seconds).toFixed(2)}`);
+    line("core-only replay (verify, parse tracebacks, project)", `${Math.round(events / coreSeconds)} events/s`);
+    line("scriptlog rebuild (+ analyzer, snapshots)", `${Math.round(events / seconds)} events/s (${report.events} events, ${seconds.toFixed(1)} s)`);
+    line("ratio to plain read + parse", `${(plainSeconds / seconds).toFixed(2)}`);
+    line("ratio to core-only (the analyzer's cost)", `${(coreSeconds / seconds).toFixed(2)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -116,6 +122,38 @@ async function benchMemory() {
   }
 }
 
+async function latency(url: string, seconds: number) {
+  const result = await autocannon({ url, connections: 8, duration: seconds });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
+}
+
+async function benchAnalysis() {
+  const attempts = quick ? 20_000 : 100_000;
+  console.log(`\n== analysis reads over ${attempts} attempts, 8 connections ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 1200));
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
+    try {
+      const seconds = quick ? 2 : 5;
+      const show = (label: string, r: Awaited<ReturnType<typeof latency>>) =>
+        line(label, `p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps.toFixed(0)} req/s, ${r.errors} errors`);
+      const baseline = await latency(`${server.url}/health`, seconds);
+      show("GET /health (baseline)", baseline);
+      for (const route of ["/api/logs/analysis", "/api/logs/ai-context?max_examples=10", "/api/logs/error-patterns", "/api/logs/recommendations"]) {
+        const r = await latency(`${server.url}${route}`, seconds);
+        show(`GET ${route}`, r);
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (want("writes")) await benchWrites();
+if (want("analysis")) await benchAnalysis();
 if (want("rebuild")) await benchRebuild();
 if (want("memory")) await benchMemory();

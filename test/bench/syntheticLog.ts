@@ -16,14 +16,35 @@ const ERRORS = [
   ["TypeError", "can only concatenate str (not \"int\") to str", "label = 'n=' + n"],
 ] as const;
 
+// Real-looking script lines (a generated map-tile script), repeated to the size asked for.
+const BODY_LINES = [
+  "def load_tile(path, size=256):",
+  "    with open(path, 'rb') as handle:",
+  "        data = handle.read()",
+  "    return {'path': path, 'bytes': len(data), 'size': size}",
+  "",
+  "tiles = [load_tile(os.path.join(src_dir, name)) for name in sorted(os.listdir(src_dir))]",
+  "total = sum(tile['bytes'] for tile in tiles)",
+  "print(f'loaded {len(tiles)} tiles, {total} bytes')",
+];
+
+/** Lines of script code adding up to about `bytes`. */
+function scriptPadding(bytes: number): string {
+  let out = "";
+  for (let i = 0; out.length < bytes; i++) out += BODY_LINES[i % BODY_LINES.length] + "\n";
+  return out;
+}
+
+const scriptHead = (i: number) => `import os\nimport numpy as np\n# attempt ${i}\nsrc_dir = 'tiles'\nout_dir = 'out'\n`;
+
 /** A realistic pair of request bodies: ~2 KB of code, stderr and stdout. */
 export function failedBody(i: number, padding = 1200) {
   const [type, message, line] = ERRORS[i % ERRORS.length];
-  const code = `import os\nimport numpy as np\n# attempt ${i}\n` + "x = 1\n".repeat(padding / 6) + `${line}\n`;
+  const code = scriptHead(i) + scriptPadding(padding) + `${line}\n`;
   return {
     status: "failed" as const,
     code,
-    stderr: `Traceback (most recent call last):\n  File "/srv/runner/job_runner.py", line 9, in main\n    exec(src)\n  File "/tmp/job-${i}/main.py", line ${padding / 6 + 4}, in <module>\n    ${line}\n${type}: ${message}\n`,
+    stderr: `Traceback (most recent call last):\n  File "/srv/runner/job_runner.py", line 9, in main\n    exec(src)\n  File "/tmp/job-${i}/main.py", line ${code.split("\n").length - 1}, in <module>\n    ${line}\n${type}: ${message}\n`,
     stdout: "[DEBUG] job_runner starting\n",
     return_code: 1,
     ai_model: i % 2 ? "model-a" : "model-b",
@@ -34,7 +55,7 @@ export function failedBody(i: number, padding = 1200) {
 export function successBody(i: number, padding = 1200) {
   return {
     status: "success" as const,
-    code: `import os\nimport numpy as np\n# attempt ${i}\n` + "x = 1\n".repeat(padding / 6) + "os.makedirs(out_dir, exist_ok=True)\n",
+    code: scriptHead(i) + scriptPadding(padding) + "os.makedirs(out_dir, exist_ok=True)\n",
     stdout: "[DEBUG] job_runner starting\nsaved 3 files\n",
     output_files: ["out/a.png"],
     execution_time_seconds: 1.25,
