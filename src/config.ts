@@ -11,6 +11,10 @@ export interface Config {
   bodyLimit: number;
   /** Session inference: window and code similarity. */
   analyzer: AnalyzerSettings;
+  /** A signed-note private key file: with it, the server appends signed checkpoints. */
+  signingKeyFile: string | null;
+  checkpointEveryEvents: number;
+  checkpointEveryMinutes: number;
 }
 
 export const DEFAULTS = {
@@ -21,6 +25,8 @@ export const DEFAULTS = {
   bodyLimit: 1024 * 1024,
   inferWindowMinutes: 30,
   inferSimilarity: 0.5,
+  checkpointEveryEvents: 1000,
+  checkpointEveryMinutes: 10,
 } as const;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -34,6 +40,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       inferWindowMs: integer(env.INFER_WINDOW_MINUTES, "INFER_WINDOW_MINUTES", DEFAULTS.inferWindowMinutes) * 60_000,
       inferSimilarity: fraction(env.INFER_SIMILARITY, "INFER_SIMILARITY", DEFAULTS.inferSimilarity),
     },
+    signingKeyFile: overrides.signingKeyFile ?? (env.SIGNING_KEY ? path.resolve(env.SIGNING_KEY) : null),
+    checkpointEveryEvents: overrides.checkpointEveryEvents ?? (integer(env.CHECKPOINT_EVERY_EVENTS, "CHECKPOINT_EVERY_EVENTS", DEFAULTS.checkpointEveryEvents) || 1),
+    checkpointEveryMinutes: overrides.checkpointEveryMinutes ?? integer(env.CHECKPOINT_EVERY_MINUTES, "CHECKPOINT_EVERY_MINUTES", DEFAULTS.checkpointEveryMinutes),
   };
 }
 

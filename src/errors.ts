@@ -6,6 +6,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "validation_failed"
   | "invalid_query"
+  | "invalid_argument"
   | "unknown_previous_attempt"
   | "conflicting_log_id"
   | "not_found"

@@ -5,6 +5,7 @@ import { ScriptlogError, type ErrorCode } from "../errors.js";
 const STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   invalid_query: 400,
+  invalid_argument: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
   validation_failed: 422,

@@ -10,6 +10,8 @@ import { recentSuccesses } from "../projections/successes.js";
 import { summaryReport } from "../projections/summary.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { openApiDocument } from "./openapi.js";
+import { Readable } from "node:stream";
+
 import { parseAttemptBody, parseQuery, querySchemas } from "./schemas.js";
 
 export function logRoutes(service: ScriptlogService): Router {
@@ -31,6 +33,17 @@ export function logRoutes(service: ScriptlogService): Router {
     ctx.status = 201;
     if (replayed) ctx.set("Idempotent-Replay", "true");
     ctx.body = { success: true, ...result };
+  });
+
+  router.get("/api/logs/events", async (ctx) => {
+    const q = parseQuery<{ after: number; limit: number }>(querySchemas.events, ctx.query);
+    ctx.type = "application/x-ndjson";
+    ctx.body = Readable.from(take(service.rawEvents(q.after), q.limit));
+  });
+
+  router.get("/api/logs/checkpoint", async (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    ctx.body = { success: true, ...(await service.latestCheckpoint()) };
   });
 
   router.get("/api/logs/summary", (ctx) => {
@@ -106,4 +119,12 @@ export function logRoutes(service: ScriptlogService): Router {
   });
 
   return router;
+}
+
+async function* take(lines: AsyncGenerator<string>, limit: number): AsyncGenerator<string> {
+  let n = 0;
+  for await (const line of lines) {
+    if (n++ >= limit) return;
+    yield line + "\n";
+  }
 }

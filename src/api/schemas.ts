@@ -66,6 +66,10 @@ export const querySchemas = {
     max_chars: { type: "integer", minimum: 200, maximum: 100000, default: 4000 },
     format: { enum: ["markdown", "json"], default: "markdown" },
   },
+  events: {
+    after: { type: "integer", minimum: 0, default: 0, description: "return events with a greater seq" },
+    limit: { type: "integer", minimum: 1, maximum: 10000, default: 1000 },
+  },
   errorPatterns: {
     category: { enum: ERROR_CATEGORIES },
     library: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "top-level module name" },

@@ -4,6 +4,8 @@ import { readConfig, type Config } from "../config.js";
 import { ScriptlogError } from "../errors.js";
 import { rebuildCommand } from "./rebuild.js";
 import { serveCommand } from "./serve.js";
+import { keygenCommand } from "./keygen.js";
+import { verifyCommand } from "./verify.js";
 
 interface DirOptions {
   eventsDir?: string;
@@ -34,9 +36,25 @@ export function program(): Command {
     .addOption(new Option("--host <host>", "address to listen on").env("HOST"))
     .action((options) => serveCommand(configFrom(options)));
 
-  dirOptions(cli.command("rebuild").description("replay the whole log into fresh read models and write their snapshots"))
+  dirOptions(cli.command("rebuild").description("replay the log into fresh read models and write their snapshots"))
+    .option("--until <seq|time>", "stop at this seq, or after the last event recorded at or before this ISO-8601 time")
+    .option("--out <dir>", "write the snapshots here instead of the projections directory")
     .option("--json", "print the report as JSON")
     .action((options) => rebuildCommand(configFrom(options), options));
+
+  dirOptions(cli.command("verify").description("re-check every line of the log and every checkpoint; exit 3 at the first problem"))
+    .option("--dir <dir>", "the log directory (same as --events-dir)")
+    .option("--pubkey <file>", "verify checkpoint signatures with this verifier key (from keygen)")
+    .option("--json", "print the report as JSON")
+    .action((options) => verifyCommand(options.dir ?? configFrom(options).eventsDir, options));
+
+  cli
+    .command("keygen")
+    .description("write an Ed25519 key pair for signing checkpoints (NAME.key, NAME.pub)")
+    .option("--name <name>", "the key's name, also the checkpoints' origin", "scriptlog")
+    .option("--out <path>", "path prefix of the two files", "./scriptlog")
+    .option("--json", "print the result as JSON")
+    .action((options) => keygenCommand(options));
 
   return cli;
 }

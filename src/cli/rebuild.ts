@@ -1,12 +1,13 @@
-// `scriptlog rebuild`: replays the whole log into fresh read models and writes their snapshots.
-import { stat } from "node:fs/promises";
-import path from "node:path";
+// `scriptlog rebuild`: replays the log (all of it, or up to a point) into fresh read models and writes their snapshots.
 import type { Config } from "../config.js";
+import type { StoredEvent } from "../events/types.js";
+import { timestampMillis, isIsoTimestamp } from "../events/validation.js";
+import { ScriptlogError } from "../errors.js";
 import type { AnalyzerSettings } from "../projections/derive.js";
 import { writeSnapshots } from "../projections/snapshots.js";
-import { listLogFiles } from "../store/logFiles.js";
 import { replayReadModels } from "../service/replay.js";
-import { progressBar } from "./progress.js";
+import { refuseWhileLocked } from "../store/lock.js";
+import { logProgress } from "./logProgress.js";
 
 export interface RebuildReport {
   events: number;
@@ -16,39 +17,52 @@ export interface RebuildReport {
   snapshots: string[];
 }
 
-export async function rebuild(eventsDir: string, outDir: string, settings: AnalyzerSettings, onProgress?: (bytes: number, totalBytes: number) => void): Promise<RebuildReport> {
-  const files = await listLogFiles(eventsDir);
-  const sizes = await Promise.all(files.map(async (f) => (await stat(path.join(eventsDir, f))).size));
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const before = new Map(files.map((f, i) => [f, sizes.slice(0, i).reduce((a, b) => a + b, 0)]));
+/** `--until`: a seq (the last event to include) or an ISO time (events recorded at or before it). */
+export function untilPredicate(until: string | undefined): ((e: StoredEvent) => boolean) | undefined {
+  if (until === undefined) return undefined;
+  if (/^\d+$/.test(until)) {
+    const seq = Number(until);
+    return (e) => e.envelope.seq <= seq;
+  }
+  if (!isIsoTimestamp(until)) throw new ScriptlogError("invalid_argument", `--until must be a seq or an ISO-8601 time, not '${until}'`, { until });
+  const time = timestampMillis(until);
+  return (e) => timestampMillis(e.envelope.recorded_at) <= time;
+}
+
+export async function rebuild(
+  eventsDir: string,
+  outDir: string,
+  settings: AnalyzerSettings,
+  options: { until?: string; onEvent?: (e: StoredEvent) => void } = {},
+): Promise<RebuildReport> {
   const started = process.hrtime.bigint();
   let events = 0;
   const models = await replayReadModels(eventsDir, {
     settings,
+    while: untilPredicate(options.until),
     onEvent: (e) => {
       events++;
-      if ((events & 1023) === 0) onProgress?.(before.get(e.location.file)! + e.location.offset, total);
+      options.onEvent?.(e);
     },
   });
-  onProgress?.(total, total);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const snapshots = await writeSnapshots(models, outDir);
   return { events, seq: models.seq, seconds, events_per_second: seconds > 0 ? events / seconds : events, snapshots };
 }
 
-export async function rebuildCommand(config: Config, options: { json?: boolean }): Promise<void> {
-  let bar: ReturnType<typeof progressBar> | null = null;
-  const report = await rebuild(config.eventsDir, config.projectionsDir, config.analyzer, (done, total) => {
-    bar ??= progressBar("rebuild", total);
-    bar.update(done);
-  });
-  (bar as ReturnType<typeof progressBar> | null)?.stop();
+export async function rebuildCommand(config: Config, options: { json?: boolean; until?: string; out?: string }): Promise<void> {
+  // The server keeps its own snapshots in the projections directory: do not write there under it.
+  if (options.out === undefined) refuseWhileLocked(config.eventsDir, "rebuild into the live projections directory");
+  const outDir = options.out ?? config.projectionsDir;
+  const progress = await logProgress("rebuild", config.eventsDir);
+  const report = await rebuild(config.eventsDir, outDir, config.analyzer, { until: options.until, onEvent: progress.onEvent });
+  progress.stop();
   if (options.json) {
     console.log(JSON.stringify(report));
   } else {
     console.log(
       `rebuilt ${report.events} events (seq ${report.seq}) in ${report.seconds.toFixed(2)} s: ` +
-        `${Math.round(report.events_per_second)} events/s; snapshots in ${config.projectionsDir}`,
+        `${Math.round(report.events_per_second)} events/s; snapshots in ${outDir}`,
     );
   }
 }

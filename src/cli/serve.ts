@@ -4,6 +4,9 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "../api/app.js";
 import type { Config } from "../config.js";
 import { ScriptlogService } from "../service/scriptlogService.js";
+import { parseSignerKey, type SignerKey } from "../events/checkpoint.js";
+import { ScriptlogError } from "../errors.js";
+import { readFile } from "node:fs/promises";
 
 export interface RunningServer {
   url: string;
@@ -14,6 +17,7 @@ export interface RunningServer {
 export async function startServer(config: Config, log: (line: string) => void = (l) => console.log(l)): Promise<RunningServer> {
   const service = await ScriptlogService.open(config.eventsDir, {
     analyzer: config.analyzer,
+    checkpoints: config.signingKeyFile ? { key: await signingKey(config.signingKeyFile), policy: checkpointPolicy(config) } : undefined,
     onTornTail: (t) =>
       log(`scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; it was never acknowledged`),
   });
@@ -46,6 +50,16 @@ export async function startServer(config: Config, log: (line: string) => void = 
   log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.models.seq})`);
   return { url, service, stop };
 }
+
+async function signingKey(file: string): Promise<SignerKey> {
+  try {
+    return parseSignerKey(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new ScriptlogError("invalid_argument", `SIGNING_KEY ${file}: ${(err as Error).message}`, { file });
+  }
+}
+
+const checkpointPolicy = (config: Config) => ({ everyEvents: config.checkpointEveryEvents, everyMs: Math.max(1, config.checkpointEveryMinutes) * 60_000 });
 
 export async function serveCommand(config: Config): Promise<void> {
   const running = await startServer(config);

@@ -1,6 +1,9 @@
 // The service: one event log, the read models projected from it, and the command that records attempts.
 import { createHash, randomUUID } from "node:crypto";
-import type { Subscription } from "rxjs";
+import { tap, type Subscription } from "rxjs";
+import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
+import { latestCheckpointFile } from "../store/checkpointFiles.js";
+import { rawEventLines } from "../store/rawEvents.js";
 import { canonicalJson } from "../events/envelope.js";
 import type { AttemptFailedData, AttemptSucceededData, EventDraft } from "../events/types.js";
 import { ScriptlogError } from "../errors.js";
@@ -9,7 +12,14 @@ import { codeHash, fixBetween, type AnalyzerSettings } from "../projections/deri
 import { effectiveSession, sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
+import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import { SummaryPool } from "./summaryPool.js";
+
+export interface ServiceOptions extends EventLogOptions {
+  analyzer?: AnalyzerSettings;
+  /** Sign checkpoints of the chain head with this key. */
+  checkpoints?: { key: SignerKey; policy: CheckpointPolicy };
+}
 
 /** A POST /api/logs/attempts body, already checked against its schema. */
 export interface AttemptBody {
@@ -65,22 +75,30 @@ export class ScriptlogService {
 
   private readonly summaries = new SummaryPool();
 
-  private constructor(readonly log: EventLog, settings?: AnalyzerSettings) {
-    this.models = new ReadModels({ settings, readEnvelope: (location) => log.readEnvelope(location) });
+  private readonly checkpointer: Checkpointer | null;
+
+  private constructor(readonly log: EventLog, options: ServiceOptions) {
+    this.models = new ReadModels({ settings: options.analyzer, readEnvelope: (location) => log.readEnvelope(location) });
+    this.checkpointer = options.checkpoints
+      ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) => console.error("scriptlog: could not write a checkpoint:", err))
+      : null;
   }
 
   /** Opens the log (taking its lock); call start() to replay it. */
-  static async open(eventsDir: string, options: EventLogOptions & { analyzer?: AnalyzerSettings } = {}): Promise<ScriptlogService> {
-    return new ScriptlogService(await EventLog.open(eventsDir, options), options.analyzer);
+  static async open(eventsDir: string, options: ServiceOptions = {}): Promise<ScriptlogService> {
+    return new ScriptlogService(await EventLog.open(eventsDir, options), options);
   }
 
   /** Replays the log into the read models, then follows live appends; resolves once replay is done. */
   start(): Promise<void> {
     this.replayed ??= new Promise<void>((resolve, reject) => {
-      this.log.replayed.then(resolve);
+      this.log.replayed.then(() => this.checkpointer?.start()).then(resolve, reject);
       this.subscription = this.log
         .events$()
-        .pipe(projectReadModels(this.models))
+        .pipe(
+          tap((event) => this.checkpointer?.observe(event)),
+          projectReadModels(this.models),
+        )
         .subscribe({
           error: (err: Error) => {
             // Before the end of replay this refuses start-up; after it, read models would silently go stale.
@@ -101,6 +119,7 @@ export class ScriptlogService {
 
   async close(): Promise<void> {
     await this.log.close();
+    await this.checkpointer?.stop();
     await this.summaries.close();
     this.subscription?.unsubscribe();
   }
@@ -225,6 +244,17 @@ export class ScriptlogService {
     const record = this.models.states.attempts.byId.get(logId);
     if (!record) throw new ScriptlogError("not_found", `no attempt with log_id '${logId}'`, { log_id: logId });
     return record;
+  }
+
+  /** The log's lines as stored, after a seq: for auditors and replicas. */
+  rawEvents(afterSeq: number): AsyncGenerator<string> {
+    return rawEventLines(this.log.dir, afterSeq);
+  }
+
+  async latestCheckpoint(): Promise<{ checkpoint: Checkpoint; note: string }> {
+    const latest = await latestCheckpointFile(this.log.dir);
+    if (!latest) throw new ScriptlogError("not_found", "no checkpoint yet: the server signs them when started with SIGNING_KEY", {});
+    return { checkpoint: parseCheckpoint(latest.text).checkpoint, note: latest.text };
   }
 
   /** The whole entry of an attempt, read back from the log, with what its fix changed. */

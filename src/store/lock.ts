@@ -77,3 +77,11 @@ export function isAlive(owner: LockOwner): boolean {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/** For commands that write beside the log (snapshots, exports into it): refused while a live process writes it. */
+export function refuseWhileLocked(dir: string, action: string): void {
+  const owner = lockOwner(dir);
+  if (owner && isAlive(owner)) {
+    throw new ScriptlogError("log_locked", `cannot ${action} while process ${owner.pid} on ${owner.host} serves ${dir}; stop it, or write elsewhere with --out`, { ...owner });
+  }
+}

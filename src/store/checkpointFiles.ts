@@ -1,0 +1,53 @@
+// Signed checkpoints on disk: events/checkpoints/<seq>.note, one signed note per file, written atomically.
+import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
+import path from "node:path";
+
+export const CHECKPOINT_DIR = "checkpoints";
+const NOTE = /^(\d{16})\.note$/;
+
+export async function writeCheckpointFile(eventsDir: string, seq: number, text: string): Promise<string> {
+  const dir = path.join(eventsDir, CHECKPOINT_DIR);
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${String(seq).padStart(16, "0")}.note`);
+  const temp = `${file}.tmp-${process.pid}`;
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  const dirHandle = await open(dir, "r");
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+  return file;
+}
+
+/** Every checkpoint, oldest first. */
+export async function readCheckpointFiles(eventsDir: string): Promise<Array<{ file: string; text: string }>> {
+  const dir = path.join(eventsDir, CHECKPOINT_DIR);
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((f) => NOTE.test(f)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw err;
+  }
+  return Promise.all(names.map(async (name) => ({ file: path.join(CHECKPOINT_DIR, name), text: await readFile(path.join(dir, name), "utf8") })));
+}
+
+/** The newest checkpoint, if any. */
+export async function latestCheckpointFile(eventsDir: string): Promise<{ file: string; text: string } | null> {
+  const dir = path.join(eventsDir, CHECKPOINT_DIR);
+  try {
+    const last = (await readdir(dir)).filter((f) => NOTE.test(f)).sort().pop();
+    return last ? { file: path.join(CHECKPOINT_DIR, last), text: await readFile(path.join(dir, last), "utf8") } : null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+}
