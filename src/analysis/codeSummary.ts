@@ -10,7 +10,7 @@ export interface CodeSummary {
   modules: string[];
   /** Dotted names that are called, as written: `os.makedir`, `np.zeros`, `str`. */
   calls: string[];
-  /** Dotted names that are read (calls included): what a fix can misspell or replace. */
+  /** Dotted names that are read (calls included), and their roots: what a fix can misspell or replace. */
   references: string[];
   /** Names the code binds: assignment and loop targets, functions, classes. */
   defined: string[];
@@ -92,8 +92,9 @@ export function summariseCode(source: string): CodeSummary {
       case "VariableName": {
         const name = dotted(node);
         if (name) {
-          references.add(name);
-          return; // the parts of a dotted name are not references of their own
+          // The root too: a misspelt object (`tileInfoq.Names`) is a mistake in the root, not the whole name.
+          references.add(name).add(name.split(".")[0]);
+          return;
         }
         break;
       }

@@ -73,14 +73,18 @@ export function editDistance(a: string, b: string): number {
 const qualifier = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf(".")));
 const leaf = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
-/** Removed names paired with similar added ones under the same qualifier, closest pairs first. */
-function replacements(removed: string[], added: string[]): Replacement[] {
+/**
+ * Removed names paired with similar names the fixed code uses under the same qualifier, closest pairs first
+ * (newly added names before ones the code already used: `tileInfoq` → `tileInfo` where `tileInfo` existed).
+ */
+function replacements(removed: string[], added: string[], candidatesTo: string[]): Replacement[] {
   const candidates: Array<Replacement & { distance: number }> = [];
+  const fresh = new Set(added);
   for (const from of removed) {
-    for (const to of added) {
+    for (const to of candidatesTo) {
       if (qualifier(from) !== qualifier(to)) continue;
       const distance = editDistance(leaf(from), leaf(to));
-      if (distance <= Math.max(2, Math.floor(Math.max(leaf(from).length, leaf(to).length) / 3))) candidates.push({ from, to, distance });
+      if (distance <= Math.max(2, Math.floor(Math.max(leaf(from).length, leaf(to).length) / 3))) candidates.push({ from, to, distance: distance + (fresh.has(to) ? 0 : 0.5) });
     }
   }
   candidates.sort((x, y) => x.distance - y.distance || x.from.localeCompare(y.from) || x.to.localeCompare(y.to));
@@ -95,7 +99,7 @@ function replacements(removed: string[], added: string[]): Replacement[] {
 }
 
 export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: string, right: CodeSummary): FixStrategy {
-  const replaced = replacements(minus(wrong.references, right.references), minus(right.references, wrong.references));
+  const replaced = replacements(minus(wrong.references, right.references), minus(right.references, wrong.references), right.references);
   const replacedFrom = new Set(replaced.map((r) => r.from));
   const replacedTo = new Set(replaced.map((r) => r.to));
   const strategy = {
@@ -131,13 +135,20 @@ export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: st
   };
 }
 
-/** The changed lines of a fix, for a short wrong → right example: at most `max` of each, trimmed. */
-export function changedLines(strategy: FixStrategy, max = 3): { wrong: string[]; right: string[] } {
-  const lines = strategy.hunks.flatMap((h) => h.split("\n").slice(1));
+/**
+ * The changed lines of a fix, for a short wrong → right example: from the hunk about the mistake (the one
+ * whose lines mention the failing line or a name in `focus`), else the first; at most `max` of each, trimmed.
+ */
+export function changedLines(strategy: FixStrategy, focus: { failingLine?: string | null; names?: string[] } = {}, max = 3): { wrong: string[]; right: string[] } {
+  const hunks = strategy.hunks.map((h) => h.split("\n").slice(1));
+  const failing = focus.failingLine?.trim();
+  const mentions = (lines: string[]) =>
+    lines.some((l) => (failing && l.slice(1).trim() === failing) || (focus.names ?? []).some((n) => new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(l)));
+  const lines = hunks.find((h) => failing && h.some((l) => l.startsWith("-") && l.slice(1).trim() === failing)) ?? hunks.find(mentions) ?? hunks[0] ?? [];
   const pick = (sign: string) =>
     lines
       .filter((l) => l.startsWith(sign))
-      .map((l) => l.slice(1).trim())
+      .map((l) => l.slice(1).replace(/\s+#.*$/, "").trim())
       .filter((l) => l && !l.startsWith("#"))
       .slice(0, max);
   return { wrong: pick("-"), right: pick("+") };

@@ -5,6 +5,7 @@ import { ScriptlogError } from "../errors.js";
 import { rebuildCommand } from "./rebuild.js";
 import { serveCommand } from "./serve.js";
 import { keygenCommand } from "./keygen.js";
+import { importCommand } from "./import.js";
 import { verifyCommand } from "./verify.js";
 
 interface DirOptions {
@@ -47,6 +48,12 @@ export function program(): Command {
     .option("--pubkey <file>", "verify checkpoint signatures with this verifier key (from keygen)")
     .option("--json", "print the report as JSON")
     .action((options) => verifyCommand(options.dir ?? configFrom(options).eventsDir, options));
+
+  dirOptions(cli.command("import").description("append attempts from the original system's logs/ tree or from JSON lines"))
+    .option("--seed-logs <dir>", "the original system's logs/ directory (failures/, successes/, sessions/)")
+    .option("--jsonl <file>", "one POST /api/logs/attempts body per line")
+    .option("--json", "print the report as JSON")
+    .action((options) => importCommand(configFrom(options), options));
 
   cli
     .command("keygen")

@@ -160,7 +160,8 @@ function countFix(state: AnalysisState, { failure, strategy }: Fix): void {
   if (!group) return;
   group.fixed++;
   for (const change of new Set(strategy.changes.map((c) => JSON.stringify(c)))) increment(group.changes, change);
-  const lines = changedLines(strategy);
+  const names = [...group.template.matchAll(/'([A-Za-z_][\w.]*)'/g)].map((m) => m[1]);
+  const lines = changedLines(strategy, { failingLine: group.failing_line, names });
   if (lines.wrong.length || lines.right.length) group.example = { log_id: failure.log_id, ...lines };
   for (const library of failure.libraries) {
     const misuse = state.byLibrary.get(library)?.misuse.get(group.pattern);

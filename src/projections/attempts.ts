@@ -162,6 +162,7 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope, context:
     libraries: derived.libraries,
     stdout: data.stdout ?? null,
     inferred: inferredLinks(record, context.inferred_session_id),
+    origin: data.origin ?? null,
   };
   if (envelope.type === "AttemptSucceeded") {
     return { ...common, output_files: envelope.data.output_files ?? [], execution_time_seconds: envelope.data.execution_time_seconds ?? null };

@@ -22,7 +22,6 @@ export class SummaryPool {
         this.pending.delete(id);
       });
       worker.on("error", (err) => this.failAll(err));
-      worker.unref();
       return worker;
     });
   }

@@ -1,0 +1,112 @@
+// `scriptlog import`: appends attempts from the original system's logs/ tree (--seed-logs) or from JSON lines
+// shaped like the POST body (--jsonl). Takes the log's lock, so it refuses to run beside a server.
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { from, ignoreElements, lastValueFrom, takeUntil, tap } from "rxjs";
+import { parseAttemptBody } from "../api/schemas.js";
+import type { Config } from "../config.js";
+import type { EventDraft } from "../events/types.js";
+import { ScriptlogError } from "../errors.js";
+import { ScriptlogService } from "../service/scriptlogService.js";
+import { EventLog } from "../store/eventLog.js";
+import { progressBar } from "./progress.js";
+import { readSeedAttempts, seedEvents, type SeedProblem } from "./seedLayout.js";
+
+export interface ImportReport {
+  attempts: number;
+  links: number;
+  fixes: number;
+  already_present: number;
+  skipped: SeedProblem[];
+}
+
+const BATCH = 500;
+
+/** What the log already holds: attempt log_ids and failures with a recorded fix. */
+async function knownIds(log: EventLog): Promise<{ attempts: Set<string>; fixes: Set<string> }> {
+  const attempts = new Set<string>();
+  const fixes = new Set<string>();
+  await lastValueFrom(
+    log.events$().pipe(
+      takeUntil(from(log.replayed)),
+      tap(({ envelope }) => {
+        if (envelope.type === "AttemptFailed" || envelope.type === "AttemptSucceeded") attempts.add(envelope.data.log_id);
+        if (envelope.type === "FixRecorded") fixes.add(envelope.data.failure_log_id);
+      }),
+      ignoreElements(),
+    ),
+    { defaultValue: undefined },
+  );
+  return { attempts, fixes };
+}
+
+export async function importSeedLogs(eventsDir: string, root: string): Promise<ImportReport> {
+  const { attempts, problems } = await readSeedAttempts(root);
+  if (attempts.length === 0 && problems.length === 0) {
+    throw new ScriptlogError("invalid_argument", `${root} has no failures/ or successes/ documents`, { root });
+  }
+  const log = await EventLog.open(eventsDir);
+  try {
+    const known = await knownIds(log);
+    const drafts = seedEvents(attempts, known, (p) => problems.push(p));
+    const bar = progressBar("import", drafts.length);
+    for (let i = 0; i < drafts.length; i += BATCH) {
+      await log.append(drafts.slice(i, i + BATCH));
+      bar.update(i + BATCH);
+    }
+    bar.stop();
+    const count = (type: EventDraft["type"]) => drafts.filter((d) => d.type === type).length;
+    return {
+      attempts: count("AttemptFailed") + count("AttemptSucceeded"),
+      links: count("AttemptLinked"),
+      fixes: count("FixRecorded"),
+      already_present: attempts.filter((a) => known.attempts.has(a.attempt.log_id)).length,
+      skipped: problems,
+    };
+  } finally {
+    await log.close();
+  }
+}
+
+export async function importJsonLines(config: Config, file: string): Promise<ImportReport> {
+  const service = await ScriptlogService.open(config.eventsDir, { analyzer: config.analyzer });
+  const report: ImportReport = { attempts: 0, links: 0, fixes: 0, already_present: 0, skipped: [] };
+  try {
+    await service.start();
+    let lineNumber = 0;
+    // One at a time, in file order: a line may name an earlier line's log_id as its previous attempt.
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      lineNumber++;
+      if (!line.trim()) continue;
+      try {
+        const { result, replayed } = await service.recordAttempt(parseAttemptBody(JSON.parse(line)));
+        if (replayed) report.already_present++;
+        else {
+          report.attempts++;
+          report.fixes += result.fixed.length;
+        }
+      } catch (err) {
+        report.skipped.push({ path: `${file}:${lineNumber}`, reason: (err as Error).message });
+      }
+    }
+  } finally {
+    await service.close();
+  }
+  return report;
+}
+
+export async function importCommand(config: Config, options: { seedLogs?: string; jsonl?: string; json?: boolean }): Promise<void> {
+  if ((options.seedLogs === undefined) === (options.jsonl === undefined)) {
+    throw new ScriptlogError("invalid_argument", "give one of --seed-logs DIR or --jsonl FILE", {});
+  }
+  const report = options.seedLogs !== undefined ? await importSeedLogs(config.eventsDir, options.seedLogs) : await importJsonLines(config, options.jsonl!);
+  for (const p of report.skipped) console.error(`skipped ${p.path}: ${p.reason}`);
+  if (options.json) console.log(JSON.stringify(report));
+  else {
+    console.log(
+      `imported ${report.attempts} attempts (${report.links} links, ${report.fixes} fixes); ` +
+        `${report.already_present} already present; ${report.skipped.length} skipped`,
+    );
+  }
+  if (report.skipped.length) process.exitCode = 1;
+}
