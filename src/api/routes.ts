@@ -2,7 +2,7 @@
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
 import { aiContext, learningSummary } from "../analysis/recommendations.js";
-import { commonErrors, countsSince, libraryIssues, modelRates, rankedGroups, rankedPatterns, rankedRecommendations } from "../projections/analysis.js";
+import { analysisReport, commonErrors, countsSince, libraryIssues, rankedPatterns, rankedRecommendations } from "../projections/analysis.js";
 import { recentFailures } from "../projections/failures.js";
 import { effectiveSession, sessionSummary, sessionView } from "../projections/sessions.js";
 import { timestampMillis } from "../events/validation.js";
@@ -77,19 +77,7 @@ export function logRoutes(service: ScriptlogService): Router {
 
   router.get("/api/logs/analysis", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const { analysis } = states();
-    ctx.body = {
-      success: true,
-      analysis: {
-        generated_from_seq: service.models.seq,
-        by_error_type: rankedGroups(analysis.byType).map(({ key, ...g }) => ({ error_type: key, ...g })),
-        by_error_category: rankedGroups(analysis.byCategory).map(({ key, ...g }) => ({ error_category: key, ...g })),
-        error_patterns: rankedPatterns(analysis).slice(0, 20),
-        library_issues: libraryIssues(analysis).slice(0, 20),
-        recommendations: rankedRecommendations(analysis).slice(0, 10),
-        by_ai_model: modelRates(analysis, states().sessions.byModel),
-      },
-    };
+    ctx.body = { success: true, analysis: analysisReport(service.models) };
   });
 
   router.get("/api/logs/error-patterns", (ctx) => {

@@ -6,6 +6,7 @@ import { rebuildCommand } from "./rebuild.js";
 import { serveCommand } from "./serve.js";
 import { keygenCommand } from "./keygen.js";
 import { importCommand } from "./import.js";
+import { exportCommand } from "./export.js";
 import { verifyCommand } from "./verify.js";
 
 interface DirOptions {
@@ -54,6 +55,14 @@ export function program(): Command {
     .option("--jsonl <file>", "one POST /api/logs/attempts body per line")
     .option("--json", "print the report as JSON")
     .action((options) => importCommand(configFrom(options), options));
+
+  dirOptions(cli.command("export").description("write attempts with their derived fields as jsonl, csv or the original's logs/ tree"))
+    .requiredOption("--format <format>", "jsonl | csv | seed-layout")
+    .requiredOption("--out <path>", "a file (jsonl, csv) or a directory (seed-layout)")
+    .option("--since <time>", "only attempts that ran at or after this ISO-8601 time")
+    .option("--until <time>", "only attempts that ran at or before this ISO-8601 time")
+    .option("--json", "print the report as JSON")
+    .action((options) => exportCommand(configFrom(options), options));
 
   cli
     .command("keygen")

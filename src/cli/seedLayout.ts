@@ -30,6 +30,8 @@ export interface SeedAttempt {
   fixed_by?: string | null;
   error_category?: string | null;
   tags?: string[] | null;
+  /** Written by our export: whether the service chose the session (the original's documents lack it). */
+  session_assigned?: boolean;
 }
 
 export interface SeedProblem {
@@ -99,7 +101,7 @@ export function seedAttemptDraft(doc: SeedAttempt, relPath: string): EventDraft 
     stdout: doc.stdout ?? null,
     origin: { system: SEED_SYSTEM, path: relPath, derived },
     // The original's frontend never linked attempts: the original chose every session id itself.
-    session_assigned: !doc.previous_attempt_id,
+    session_assigned: typeof doc.session_assigned === "boolean" ? doc.session_assigned : !doc.previous_attempt_id,
   };
   const draft: EventDraft =
     doc.status === "failed"
@@ -147,4 +149,17 @@ export function seedEvents(
     fixPending.delete(attempt.log_id);
   }
   return drafts;
+}
+
+/** An entry as the seed layout's attempt document (plus session_assigned, so an import gives back the same sessions). */
+export function seedDocument(entry: Record<string, unknown>, sessionAssigned: boolean): SeedAttempt & { session_assigned: boolean } {
+  const pick = <K extends keyof SeedAttempt>(key: K) => (entry[key] ?? null) as SeedAttempt[K];
+  return {
+    log_id: pick("log_id"), session_id: pick("session_id"), timestamp: pick("timestamp"), status: pick("status"), code: pick("code"),
+    code_hash: pick("code_hash"), user_prompt: pick("user_prompt"), ai_model: pick("ai_model"), image_filename: pick("image_filename"),
+    error_message: pick("error_message"), error_type: pick("error_type"), stderr: pick("stderr"), stdout: pick("stdout"),
+    return_code: pick("return_code"), output_files: pick("output_files"), execution_time_seconds: pick("execution_time_seconds"),
+    previous_attempt_id: pick("previous_attempt_id"), fixed_by: pick("fixed_by"), error_category: pick("error_category"), tags: pick("tags"),
+    session_assigned: sessionAssigned,
+  };
 }

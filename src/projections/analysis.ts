@@ -405,3 +405,17 @@ function topLibrary(g: PatternGroup): string | null {
 export function rankedRecommendations(state: AnalysisState) {
   return recommendations(patternEvidence(state), state.latest);
 }
+
+/** Everything GET /api/logs/analysis shows (and an export's latest_analysis.json holds). */
+export function analysisReport(models: { seq: number; states: { analysis: AnalysisState; sessions: { byModel: Parameters<typeof modelRates>[1] } } }) {
+  const { analysis, sessions } = models.states;
+  return {
+    generated_from_seq: models.seq,
+    by_error_type: rankedGroups(analysis.byType).map(({ key, ...g }) => ({ error_type: key, ...g })),
+    by_error_category: rankedGroups(analysis.byCategory).map(({ key, ...g }) => ({ error_category: key, ...g })),
+    error_patterns: rankedPatterns(analysis).slice(0, 20),
+    library_issues: libraryIssues(analysis).slice(0, 20),
+    recommendations: rankedRecommendations(analysis).slice(0, 10),
+    by_ai_model: modelRates(analysis, sessions.byModel),
+  };
+}

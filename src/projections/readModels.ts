@@ -5,12 +5,12 @@ import { type Observable, type OperatorFunction, scan } from "rxjs";
 import { summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
 import type { Envelope, EventLocation, StoredEvent } from "../events/types.js";
 import { analysisProjection, type AnalysisState } from "./analysis.js";
-import { attemptsProjection, type AttemptRecord, type AttemptsState } from "./attempts.js";
-import { DEFAULT_ANALYZER_SETTINGS, project, type AnalyzerSettings, type DeriveContext, type Projected } from "./derive.js";
+import { attemptEntry, attemptsProjection, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
+import { DEFAULT_ANALYZER_SETTINGS, fixBetween, project, type AnalyzerSettings, type DeriveContext, type Projected } from "./derive.js";
 import { failuresProjection } from "./failures.js";
 import { inferenceProjection, type InferenceState } from "./inference.js";
 import { reduce, type Projection } from "./projection.js";
-import { sessionsProjection, type SessionsState } from "./sessions.js";
+import { effectiveSession, sessionsProjection, type SessionsState } from "./sessions.js";
 import { successesProjection } from "./successes.js";
 import { summaryProjection, type SummaryState } from "./summary.js";
 import type { Timeline } from "./timeline.js";
@@ -44,6 +44,8 @@ export interface ReadModelOptions {
   settings?: AnalyzerSettings;
   /** Reads an event back from the log, for the code of an attempt no longer in the recent-code cache. */
   readEnvelope: (location: EventLocation) => Envelope;
+  /** Releases what readEnvelope holds open. */
+  close?: () => void;
   /** False replays the core read models only, to measure what the analyzer costs. */
   analyzer?: boolean;
 }
@@ -130,6 +132,25 @@ export class ReadModels {
     this.recentCodes.set(logId, entry);
     if (this.recentCodes.size > RECENT_CODES) this.recentCodes.delete(this.recentCodes.keys().next().value!);
     return entry;
+  }
+
+  /** An event read back from the log. */
+  readEnvelope(location: EventLocation): Envelope {
+    return this.options.readEnvelope(location);
+  }
+
+  close(): void {
+    this.options.close?.();
+  }
+
+  /** The whole entry of an attempt, as the API shows it: read back from the log, with what its fix changed. */
+  entry(record: AttemptRecord): Record<string, unknown> {
+    const fixer = record.status === "failed" && isFixed(record) ? this.states.attempts.byId.get((record.fixed_by ?? record.inferred_fixed_by)!) : undefined;
+    const session = effectiveSession(this.states.sessions, record.session_id);
+    return attemptEntry(record, this.options.readEnvelope(record), {
+      fix_strategy: fixer ? fixBetween(record, fixer, this.context, record.fixed_by === null).strategy : null,
+      inferred_session_id: session === record.session_id ? null : session,
+    });
   }
 
   /** Every read model as deterministic JSON data: the same log always gives the same bytes. */

@@ -14,11 +14,14 @@ export interface ReplayOptions {
   /** Stop before the first event this returns false for (point-in-time replay). */
   while?: (event: StoredEvent) => boolean;
   onEvent?: (event: StoredEvent) => void;
+  /** Keep the log's files open for reading entries back; the caller then calls models.close(). */
+  keepOpen?: boolean;
 }
 
 export async function replayReadModels(eventsDir: string, options: ReplayOptions = {}): Promise<ReadModels> {
   const reader = new EnvelopeReader(eventsDir);
-  const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, readEnvelope: (location) => reader.read(location) });
+  const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, readEnvelope: (location) => reader.read(location), close: () => reader.close() });
+  let failed = true;
   try {
     return await lastValueFrom(
       readLog(eventsDir).pipe(
@@ -27,8 +30,11 @@ export async function replayReadModels(eventsDir: string, options: ReplayOptions
         projectReadModels(models),
       ),
       { defaultValue: models },
-    );
+    ).then((m) => {
+      failed = false;
+      return m;
+    });
   } finally {
-    reader.close();
+    if (failed || !options.keepOpen) reader.close();
   }
 }

@@ -7,9 +7,9 @@ import { rawEventLines } from "../store/rawEvents.js";
 import { canonicalJson } from "../events/envelope.js";
 import type { AttemptFailedData, AttemptSucceededData, EventDraft } from "../events/types.js";
 import { ScriptlogError } from "../errors.js";
-import { attemptEntry, isFixed, type AttemptRecord } from "../projections/attempts.js";
-import { codeHash, fixBetween, type AnalyzerSettings } from "../projections/derive.js";
-import { effectiveSession, sessionView } from "../projections/sessions.js";
+import type { AttemptRecord } from "../projections/attempts.js";
+import { codeHash, type AnalyzerSettings } from "../projections/derive.js";
+import { sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
@@ -259,12 +259,7 @@ export class ScriptlogService {
 
   /** The whole entry of an attempt, read back from the log, with what its fix changed. */
   entry(record: AttemptRecord): Record<string, unknown> {
-    const fixer = record.status === "failed" && isFixed(record) ? this.record((record.fixed_by ?? record.inferred_fixed_by)!) : null;
-    const session = effectiveSession(this.models.states.sessions, record.session_id);
-    return attemptEntry(record, this.log.readEnvelope(record), {
-      fix_strategy: fixer ? fixBetween(record, fixer, this.models, record.fixed_by === null).strategy : null,
-      inferred_session_id: session === record.session_id ? null : session,
-    });
+    return this.models.entry(record);
   }
 }
 
