@@ -26,8 +26,9 @@ describe("scriptlog rebuild", () => {
       expect(report.events_per_second).to.be.greaterThan(0);
     }
     const names = readdirSync(outs[0]).sort();
-    expect(names).to.deep.equal(["analysis.json", "attempts.json", "failures.json", "inference.json", "sessions.json", "successes.json", "summary.json"]);
-    for (const name of names) {
+    expect(names).to.deep.equal(["analysis.json", "attempts.json", "failures.json", "inference.json", "meta.json", "sessions.json", "successes.json", "summary.json"]);
+    expect(readFileSync(path.join(outs[0], "meta.json")).equals(readFileSync(path.join(outs[1], "meta.json")))).to.equal(true);
+    for (const name of names.filter((n) => n !== "meta.json")) {
       const a = readFileSync(path.join(outs[0], name));
       expect(a.equals(readFileSync(path.join(outs[1], name))), name).to.equal(true);
       const snapshot = JSON.parse(a.toString());

@@ -17,6 +17,7 @@ export interface RunningServer {
 export async function startServer(config: Config, log: (line: string) => void = (l) => console.log(l)): Promise<RunningServer> {
   const service = await ScriptlogService.open(config.eventsDir, {
     analyzer: config.analyzer,
+    snapshots: { dir: config.projectionsDir, onMessage: log },
     checkpoints: config.signingKeyFile ? { key: await signingKey(config.signingKeyFile), policy: checkpointPolicy(config) } : undefined,
     onTornTail: (t) =>
       log(`scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; it was never acknowledged`),

@@ -57,9 +57,18 @@ const RECENT_CODES = 512;
 // Enough for every request in flight; a summary nobody claims is dropped oldest first.
 const PREPARED_SUMMARIES = 4096;
 
+/** The last event applied: where a replay from a snapshot resumes. */
+export interface ReadModelsHead {
+  seq: number;
+  hash: string;
+  recorded_at: string;
+  location: EventLocation;
+}
+
 export class ReadModels {
   /** The seq of the last event applied. */
   seq = 0;
+  head: ReadModelsHead | null = null;
   readonly settings: AnalyzerSettings;
   readonly analyzer: boolean;
   readonly projections: ProjectionSet;
@@ -96,7 +105,27 @@ export class ReadModels {
     const states = this.states as unknown as Record<string, unknown>;
     for (const name of this.names) states[name] = reduce(this.projections[name] as Projection<unknown>, states[name], projected);
     this.seq = event.envelope.seq;
+    this.head = { seq: event.envelope.seq, hash: event.envelope.hash, recorded_at: event.envelope.recorded_at, location: event.location };
     return this;
+  }
+
+  /** Read models from toJSON's output (attempts first: the others refer to its records); throws if it does not fit. */
+  static fromJSON(json: Record<string, { version: number; seq: number; state: unknown }>, head: ReadModelsHead | null, options: ReadModelOptions): ReadModels {
+    const set = projections(options.settings ?? DEFAULT_ANALYZER_SETTINGS);
+    const seq = head?.seq ?? 0;
+    const names = Object.keys(set) as Array<keyof ReadModelStates>;
+    for (const name of names) {
+      const snapshot = json[name];
+      if (!snapshot) throw new Error(`no ${name} snapshot`);
+      if (snapshot.version !== set[name].version) throw new Error(`${name} snapshot is version ${snapshot.version}, not ${set[name].version}`);
+      if (snapshot.seq !== seq) throw new Error(`${name} snapshot is at seq ${snapshot.seq}, not ${seq}`);
+    }
+    const attempts = set.attempts.fromJSON(json.attempts.state, undefined as never);
+    const states = Object.fromEntries(names.map((n) => [n, n === "attempts" ? attempts : set[n].fromJSON(json[n].state, attempts)])) as unknown as ReadModelStates;
+    const models = new ReadModels(options, states);
+    models.seq = seq;
+    models.head = head;
+    return models;
   }
 
   private readonly preparedSummaries = new Map<string, CodeSummary>();

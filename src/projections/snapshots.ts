@@ -1,24 +1,65 @@
-// Read-model snapshots on disk: one JSON file per read model, written atomically (temp file + rename).
-import { mkdir, open, rename } from "node:fs/promises";
+// Read-model snapshots on disk: one JSON file per read model, then meta.json (written last) naming the seq
+// and head they reflect, the version of each projection and of the analyzer, and the analyzer settings.
+// Every file is written atomically (temp file + fsync + rename).
+import { mkdir, open, readFile, rename } from "node:fs/promises";
 import path from "node:path";
-import type { ReadModels } from "./readModels.js";
+import { ANALYZER_VERSION } from "../analysis/version.js";
+import { ReadModels, type ReadModelOptions, type ReadModelsHead } from "./readModels.js";
 
-/** Writes every read model's snapshot; returns the files written. */
+export interface SnapshotMeta {
+  seq: number;
+  head: ReadModelsHead | null;
+  analyzer_version: number;
+  settings: unknown;
+  projections: Record<string, number>;
+}
+
+const META = "meta.json";
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}`;
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+}
+
+/** Writes every read model's snapshot, then the meta that makes them a set; returns the files written. */
 export async function writeSnapshots(models: ReadModels, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
+  const versions: Record<string, number> = {};
   for (const [name, snapshot] of Object.entries(models.toJSON())) {
     const file = path.join(dir, `${name}.json`);
-    const temp = `${file}.tmp-${process.pid}`;
-    const handle = await open(temp, "w");
-    try {
-      await handle.writeFile(JSON.stringify({ projection: name, ...snapshot }) + "\n");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await writeAtomically(file, JSON.stringify({ projection: name, ...snapshot }) + "\n");
+    versions[name] = snapshot.version;
     written.push(file);
   }
-  return written;
+  const meta: SnapshotMeta = { seq: models.seq, head: models.head, analyzer_version: ANALYZER_VERSION, settings: models.settings, projections: versions };
+  await writeAtomically(path.join(dir, META), JSON.stringify(meta, null, 2) + "\n");
+  return [...written, path.join(dir, META)];
+}
+
+/** The read models a snapshot set holds, or why it cannot be used (another version, other settings, damage). */
+export async function loadSnapshots(dir: string, options: ReadModelOptions): Promise<{ models: ReadModels } | { reason: string }> {
+  let meta: SnapshotMeta;
+  try {
+    meta = JSON.parse(await readFile(path.join(dir, META), "utf8")) as SnapshotMeta;
+  } catch (err) {
+    return { reason: (err as NodeJS.ErrnoException).code === "ENOENT" ? "no snapshot" : `${META} is unreadable (${(err as Error).message})` };
+  }
+  if (meta.analyzer_version !== ANALYZER_VERSION) return { reason: `made by analyzer version ${meta.analyzer_version}, not ${ANALYZER_VERSION}` };
+  const models = new ReadModels(options);
+  if (JSON.stringify(meta.settings) !== JSON.stringify(models.settings)) return { reason: "made with other analyzer settings" };
+  try {
+    const json: Record<string, { version: number; seq: number; state: unknown }> = {};
+    for (const name of Object.keys(meta.projections)) json[name] = JSON.parse(await readFile(path.join(dir, `${name}.json`), "utf8"));
+    return { models: ReadModels.fromJSON(json, meta.head, options) };
+  } catch (err) {
+    return { reason: `damaged or out of step (${(err as Error).message})` };
+  }
 }

@@ -1,11 +1,12 @@
 // The service: one event log, the read models projected from it, and the command that records attempts.
 import { createHash, randomUUID } from "node:crypto";
-import { tap, type Subscription } from "rxjs";
+import { filter, tap, type Subscription } from "rxjs";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
 import { latestCheckpointFile } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
 import { canonicalJson } from "../events/envelope.js";
-import type { AttemptFailedData, AttemptSucceededData, EventDraft } from "../events/types.js";
+import type { AttemptFailedData, AttemptSucceededData, EventDraft, EventLocation } from "../events/types.js";
+import { loadSnapshots, writeSnapshots } from "../projections/snapshots.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
 import { codeHash, type AnalyzerSettings } from "../projections/derive.js";
@@ -17,6 +18,8 @@ import { SummaryPool } from "./summaryPool.js";
 
 export interface ServiceOptions extends EventLogOptions {
   analyzer?: AnalyzerSettings;
+  /** Start from the read-model snapshot in `dir` when it fits the log; write one there on close. */
+  snapshots?: { dir: string; onMessage: (line: string) => void };
   /** Sign checkpoints of the chain head with this key. */
   checkpoints?: { key: SignerKey; policy: CheckpointPolicy };
 }
@@ -68,7 +71,8 @@ interface InFlight {
 }
 
 export class ScriptlogService {
-  readonly models: ReadModels;
+  /** Replaced once, at start, when a snapshot is loaded. */
+  models: ReadModels;
   private readonly inFlight = new Map<string, InFlight>();
   private subscription: Subscription | null = null;
   private replayed: Promise<void> | null = null;
@@ -77,8 +81,11 @@ export class ScriptlogService {
 
   private readonly checkpointer: Checkpointer | null;
 
-  private constructor(readonly log: EventLog, options: ServiceOptions) {
-    this.models = new ReadModels({ settings: options.analyzer, readEnvelope: (location) => log.readEnvelope(location) });
+  private constructor(
+    readonly log: EventLog,
+    private readonly options: ServiceOptions,
+  ) {
+    this.models = new ReadModels(this.readModelOptions);
     this.checkpointer = options.checkpoints
       ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) => console.error("scriptlog: could not write a checkpoint:", err))
       : null;
@@ -89,14 +96,51 @@ export class ScriptlogService {
     return new ScriptlogService(await EventLog.open(eventsDir, options), options);
   }
 
-  /** Replays the log into the read models, then follows live appends; resolves once replay is done. */
+  private get readModelOptions() {
+    return { settings: this.options.analyzer, readEnvelope: (location: EventLocation) => this.log.readEnvelope(location) };
+  }
+
+  /**
+   * Replays the log into the read models, then follows live appends; resolves once replay is done. With a
+   * usable snapshot, every line is still verified but only the events after it are projected.
+   */
   start(): Promise<void> {
-    this.replayed ??= new Promise<void>((resolve, reject) => {
+    this.replayed ??= this.loadSnapshot().then(() => this.follow());
+    return this.replayed;
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const snapshots = this.options.snapshots;
+    if (!snapshots) return;
+    const loaded = await loadSnapshots(snapshots.dir, this.readModelOptions);
+    let reason = "reason" in loaded ? loaded.reason : null;
+    const head = "models" in loaded ? loaded.models.head : null;
+    if (head) {
+      // The snapshot must describe this log: the event it ends at is still there, with the same hash.
+      try {
+        const envelope = this.log.readEnvelope(head.location);
+        if (envelope.seq !== head.seq || envelope.hash !== head.hash) reason = `it ends at seq ${head.seq}, which this log does not hold`;
+      } catch (err) {
+        reason = `it ends at seq ${head.seq}, which this log does not hold (${(err as Error).message})`;
+      }
+    }
+    if (reason !== null || !("models" in loaded)) {
+      snapshots.onMessage(`scriptlog: snapshot in ${snapshots.dir} not used: ${reason}; replaying the whole log`);
+      return;
+    }
+    this.models = loaded.models;
+    snapshots.onMessage(`scriptlog: loaded snapshot at seq ${this.models.seq}; projecting the events after it`);
+  }
+
+  private follow(): Promise<void> {
+    const from = this.models.seq;
+    return new Promise<void>((resolve, reject) => {
       this.log.replayed.then(() => this.checkpointer?.start()).then(resolve, reject);
       this.subscription = this.log
         .events$()
         .pipe(
           tap((event) => this.checkpointer?.observe(event)),
+          filter((event) => event.envelope.seq > from),
           projectReadModels(this.models),
         )
         .subscribe({
@@ -107,7 +151,6 @@ export class ScriptlogService {
           },
         });
     });
-    return this.replayed;
   }
 
   /** Why the read models stopped following the log, if they did. */
@@ -120,6 +163,8 @@ export class ScriptlogService {
   async close(): Promise<void> {
     await this.log.close();
     await this.checkpointer?.stop();
+    // Next start-up projects only what follows this point.
+    if (this.options.snapshots && this.log.isReplayed && this.failure === null) await writeSnapshots(this.models, this.options.snapshots.dir);
     await this.summaries.close();
     this.subscription?.unsubscribe();
   }

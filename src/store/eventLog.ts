@@ -70,6 +70,11 @@ export class EventLog {
     return this.head;
   }
 
+  /** Replay reached the end of the log (even if the log has stopped accepting writes since). */
+  get isReplayed(): boolean {
+    return this.ready;
+  }
+
   get isReady(): boolean {
     return this.ready && !this.failure && !this.closed;
   }
