@@ -153,7 +153,38 @@ async function benchAnalysis() {
   }
 }
 
+/** Milliseconds from spawning `scriptlog serve` until it listens with the whole log replayed. */
+async function timedStart(events: string): Promise<{ ms: number; stop: () => Promise<void> }> {
+  const started = process.hrtime.bigint();
+  const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: events, PROJECTIONS_DIR: path.join(events, "..", "projections") });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const stop = async () => {
+    server.child.kill("SIGTERM");
+    await new Promise((r) => server.child.once("exit", r));
+  };
+  return { ms, stop };
+}
+
+async function benchStartup() {
+  const attempts = quick ? 30_000 : 600_000; // 600,000 attempts make 1,000,000 events
+  console.log(`\n== start-up: ${attempts} attempts, from a snapshot against a full replay ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    const events = await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 1200));
+    const full = await timedStart(path.join(dir, "events"));
+    await full.stop(); // writes the snapshot
+    const fromSnapshot = await timedStart(path.join(dir, "events"));
+    await fromSnapshot.stop();
+    line(`full replay (${events} events)`, `${(full.ms / 1000).toFixed(2)} s`);
+    line("from the snapshot (every line still verified)", `${(fromSnapshot.ms / 1000).toFixed(2)} s`);
+    line("speed-up (target >= 10x)", `${(full.ms / fromSnapshot.ms).toFixed(1)}x`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (want("writes")) await benchWrites();
+if (want("startup")) await benchStartup();
 if (want("analysis")) await benchAnalysis();
 if (want("rebuild")) await benchRebuild();
 if (want("memory")) await benchMemory();
