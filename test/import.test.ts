@@ -96,3 +96,42 @@ describe("scriptlog import --jsonl", function () {
     expect(JSON.parse(again.stdout)).to.deep.include({ attempts: 0, already_present: 2 });
   });
 });
+
+describe("scriptlog rebuild --compare", function () {
+  this.timeout(60_000);
+  after(() => removeTempDirs());
+
+  it("reports what an analyzer change changed — counts before and after, and the attempts — then replaces the snapshots", async () => {
+    const dir = tempDir();
+    const events = path.join(dir, "events");
+    const projections = path.join(dir, "projections");
+    await importCli(events, "--seed-logs", SEED_LOGS);
+    const first = await runCli(["rebuild", "--events-dir", events, "--projections-dir", projections]);
+    expect(first.code, first.stderr).to.equal(0);
+    // Make the stored snapshots look as if an older analyzer had filed NameErrors as the original did.
+    const attemptsFile = path.join(projections, "attempts.json");
+    const attempts = JSON.parse(readFileSync(attemptsFile, "utf8"));
+    for (const r of attempts.state) if (r.error_type === "NameError") r.error_category = "unknown";
+    writeFileSync(attemptsFile, JSON.stringify(attempts));
+    const analysisFile = path.join(projections, "analysis.json");
+    const analysis = JSON.parse(readFileSync(analysisFile, "utf8"));
+    for (const g of analysis.state.by_error_category) if (g.key === "name_error") g.key = "unknown";
+    writeFileSync(analysisFile, JSON.stringify(analysis));
+
+    const res = await runCli(["rebuild", "--events-dir", events, "--projections-dir", projections, "--compare", "--show", "3", "--json"]);
+    expect(res.code, res.stderr).to.equal(0);
+    const { comparison } = JSON.parse(res.stdout);
+    expect(comparison.error_category).to.deep.equal([
+      { key: "name_error", before: 0, after: 12 },
+      { key: "unknown", before: 12, after: 0 },
+    ]);
+    expect(comparison.error_type).to.deep.equal([]);
+    expect(comparison.attempts_changed).to.equal(12);
+    expect(comparison.changed).to.have.length(3);
+    expect(comparison.changed[0].fields).to.deep.equal({ error_category: { before: "unknown", after: "name_error" } });
+    const again = await runCli(["rebuild", "--events-dir", events, "--projections-dir", projections, "--compare", "--json"]);
+    expect(JSON.parse(again.stdout).comparison, "the new snapshots replaced the old").to.include({ attempts_changed: 0 });
+    const text = await runCli(["rebuild", "--events-dir", events, "--projections-dir", projections, "--compare"]);
+    expect(text.stdout).to.match(/^compared the snapshots \(seq \d+\) with a rebuild by the current analyzer/);
+  });
+});

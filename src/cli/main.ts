@@ -41,6 +41,8 @@ export function program(): Command {
   dirOptions(cli.command("rebuild").description("replay the log into fresh read models and write their snapshots"))
     .option("--until <seq|time>", "stop at this seq, or after the last event recorded at or before this ISO-8601 time")
     .option("--out <dir>", "write the snapshots here instead of the projections directory")
+    .option("--compare", "report what changed against the snapshots already there, before replacing them")
+    .option("--show <n>", "with --compare: how many changed attempts to list", "20")
     .option("--json", "print the report as JSON")
     .action((options) => rebuildCommand(configFrom(options), options));
 

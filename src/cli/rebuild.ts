@@ -8,6 +8,8 @@ import { writeSnapshots } from "../projections/snapshots.js";
 import { replayReadModels } from "../service/replay.js";
 import { refuseWhileLocked } from "../store/lock.js";
 import { logProgress } from "./logProgress.js";
+import { compareWithSnapshots, printComparison, type ComparisonReport } from "./compare.js";
+import type { ReadModels } from "../projections/readModels.js";
 
 export interface RebuildReport {
   events: number;
@@ -33,7 +35,7 @@ export async function rebuild(
   eventsDir: string,
   outDir: string,
   settings: AnalyzerSettings,
-  options: { until?: string; onEvent?: (e: StoredEvent) => void } = {},
+  options: { until?: string; onEvent?: (e: StoredEvent) => void; beforeWrite?: (models: ReadModels) => Promise<void> } = {},
 ): Promise<RebuildReport> {
   const started = process.hrtime.bigint();
   let events = 0;
@@ -46,20 +48,28 @@ export async function rebuild(
     },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await options.beforeWrite?.(models);
   const snapshots = await writeSnapshots(models, outDir);
   return { events, seq: models.seq, seconds, events_per_second: seconds > 0 ? events / seconds : events, snapshots };
 }
 
-export async function rebuildCommand(config: Config, options: { json?: boolean; until?: string; out?: string }): Promise<void> {
+export async function rebuildCommand(config: Config, options: { json?: boolean; until?: string; out?: string; compare?: boolean; show?: string }): Promise<void> {
   // The server keeps its own snapshots in the projections directory: do not write there under it.
   if (options.out === undefined) refuseWhileLocked(config.eventsDir, "rebuild into the live projections directory");
   const outDir = options.out ?? config.projectionsDir;
   const progress = await logProgress("rebuild", config.eventsDir);
-  const report = await rebuild(config.eventsDir, outDir, config.analyzer, { until: options.until, onEvent: progress.onEvent });
+  let comparison: ComparisonReport | null = null;
+  const report = await rebuild(config.eventsDir, outDir, config.analyzer, {
+    until: options.until,
+    onEvent: progress.onEvent,
+    // Compared with what is there before the new snapshots replace it.
+    beforeWrite: options.compare ? async (models) => void (comparison = await compareWithSnapshots(outDir, models, Number(options.show ?? 20))) : undefined,
+  });
   progress.stop();
   if (options.json) {
-    console.log(JSON.stringify(report));
+    console.log(JSON.stringify(comparison ? { ...report, comparison } : report));
   } else {
+    if (comparison) printComparison(comparison);
     console.log(
       `rebuilt ${report.events} events (seq ${report.seq}) in ${report.seconds.toFixed(2)} s: ` +
         `${Math.round(report.events_per_second)} events/s; snapshots in ${outDir}`,
