@@ -7,6 +7,7 @@ import { serveCommand } from "./serve.js";
 import { keygenCommand } from "./keygen.js";
 import { importCommand } from "./import.js";
 import { exportCommand } from "./export.js";
+import { archiveCommand } from "./archive.js";
 import { verifyCommand } from "./verify.js";
 
 interface DirOptions {
@@ -65,6 +66,12 @@ export function program(): Command {
     .option("--until <time>", "only attempts that ran at or before this ISO-8601 time")
     .option("--json", "print the report as JSON")
     .action((options) => exportCommand(configFrom(options), options));
+
+  dirOptions(cli.command("archive").description("move whole daily files older than a date out of the live log, compressed"))
+    .requiredOption("--before <date>", "archive the daily files of days before this one (YYYY-MM-DD)")
+    .requiredOption("--to <dir>", "the archive directory (verify it with `scriptlog verify --dir DIR`)")
+    .option("--json", "print the report as JSON")
+    .action((options) => archiveCommand(configFrom(options), options));
 
   cli
     .command("keygen")

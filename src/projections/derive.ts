@@ -81,6 +81,8 @@ export interface DeriveContext {
   settings: AnalyzerSettings;
   /** False for a core-only replay (benchmarks): no code summaries, libraries, fix strategies or inference. */
   analyzer: boolean;
+  /** Older events were archived: a link to an attempt the read models do not hold is to an archived one. */
+  archived: boolean;
   /** summariseCode, or a summary computed ahead of time for the same code (it is a pure function of it). */
   summarise: Summariser;
   codeOf(record: AttemptRecord): { code: string; summary: CodeSummary };
@@ -130,8 +132,11 @@ export function fixBetween(failure: AttemptRecord, success: AttemptRecord, conte
 
 const NO_SIGNATURE = new Uint32Array(0);
 
-/** Derives what an event means, given the read models as they stood before the event. */
-export function project(event: StoredEvent, context: DeriveContext): Projected {
+/**
+ * Derives what an event means, given the read models as they stood before the event; null for a link to an
+ * archived attempt (the read models cover the retained days only).
+ */
+export function project(event: StoredEvent, context: DeriveContext): Projected | null {
   const { envelope, location } = event;
   switch (envelope.type) {
     case "AttemptFailed":
@@ -145,15 +150,15 @@ export function project(event: StoredEvent, context: DeriveContext): Projected {
       const fixes = inferred && record.status === "success" ? inferredFixes(context, record, inferred) : [];
       return { envelope, location, derived: { ...derived, record, signature, inferred, fixes } } as Projected;
     }
-    case "AttemptLinked":
-      return {
-        envelope,
-        location,
-        derived: { attempt: known(context, envelope.data.log_id, envelope.seq), previous: known(context, envelope.data.previous_attempt_id, envelope.seq) },
-      };
+    case "AttemptLinked": {
+      const attempt = known(context, envelope.data.log_id, envelope.seq);
+      const previous = known(context, envelope.data.previous_attempt_id, envelope.seq);
+      return attempt && previous ? { envelope, location, derived: { attempt, previous } } : null;
+    }
     case "FixRecorded": {
       const failure = known(context, envelope.data.failure_log_id, envelope.seq);
       const success = known(context, envelope.data.success_log_id, envelope.seq);
+      if (!failure || !success) return null;
       return { envelope, location, derived: { failure, success, fixes: isFixed(failure) ? [] : [fixBetween(failure, success, context, false)] } };
     }
   }
@@ -167,9 +172,10 @@ function inferredFixes(context: DeriveContext, success: AttemptRecord, link: Inf
     .map((failure) => fixBetween(failure, success, context, true));
 }
 
-function known(context: DeriveContext, logId: string, seq: number): AttemptRecord {
+function known(context: DeriveContext, logId: string, seq: number): AttemptRecord | null {
   const record = context.attempts.byId.get(logId);
+  if (record) return record;
+  if (context.archived) return null;
   // The service only links attempts it has recorded, so this means a log that was written by something else.
-  if (!record) throw new Error(`event seq ${seq} refers to attempt ${logId}, which no earlier event records`);
-  return record;
+  throw new Error(`event seq ${seq} refers to attempt ${logId}, which no earlier event records`);
 }

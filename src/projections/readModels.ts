@@ -48,6 +48,8 @@ export interface ReadModelOptions {
   close?: () => void;
   /** False replays the core read models only, to measure what the analyzer costs. */
   analyzer?: boolean;
+  /** The log starts at an archive boundary: links to attempts before it are expected and skipped. */
+  archived?: boolean;
 }
 
 const ANALYZER_READ_MODELS = new Set<keyof ReadModelStates>(["inference", "analysis"]);
@@ -91,6 +93,7 @@ export class ReadModels {
       get inference() { return states$.inference; },
       settings: this.settings,
       analyzer: this.analyzer,
+      archived: options.archived ?? false,
       summarise: (code, hash) => this.summarise(code, hash),
       codeOf: (record) => this.codeOf(record),
     };
@@ -98,12 +101,12 @@ export class ReadModels {
 
   apply(event: StoredEvent): this {
     const projected = project(event, this.context);
-    if (projected.envelope.type === "AttemptFailed" || projected.envelope.type === "AttemptSucceeded") {
+    if (projected && (projected.envelope.type === "AttemptFailed" || projected.envelope.type === "AttemptSucceeded")) {
       const { envelope, derived } = projected as Projected<"AttemptFailed" | "AttemptSucceeded">;
       this.rememberCode(envelope.data.log_id, envelope.data.code, derived.summary);
     }
     const states = this.states as unknown as Record<string, unknown>;
-    for (const name of this.names) states[name] = reduce(this.projections[name] as Projection<unknown>, states[name], projected);
+    if (projected) for (const name of this.names) states[name] = reduce(this.projections[name] as Projection<unknown>, states[name], projected);
     this.seq = event.envelope.seq;
     this.head = { seq: event.envelope.seq, hash: event.envelope.hash, recorded_at: event.envelope.recorded_at, location: event.location };
     return this;

@@ -5,6 +5,7 @@ import type { AnalyzerSettings } from "../projections/derive.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
 import { EnvelopeReader } from "../store/envelopeReader.js";
 import { readLog } from "../store/logReader.js";
+import { readBoundary } from "../store/archiveBoundary.js";
 import type { StoredEvent } from "../events/types.js";
 
 export interface ReplayOptions {
@@ -20,7 +21,7 @@ export interface ReplayOptions {
 
 export async function replayReadModels(eventsDir: string, options: ReplayOptions = {}): Promise<ReadModels> {
   const reader = new EnvelopeReader(eventsDir);
-  const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, readEnvelope: (location) => reader.read(location), close: () => reader.close() });
+  const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, archived: readBoundary(eventsDir) !== null, readEnvelope: (location) => reader.read(location), close: () => reader.close() });
   let failed = true;
   try {
     return await lastValueFrom(

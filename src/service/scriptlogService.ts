@@ -4,6 +4,7 @@ import { filter, tap, type Subscription } from "rxjs";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
 import { latestCheckpointFile } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
+import { readBoundary } from "../store/archiveBoundary.js";
 import { canonicalJson } from "../events/envelope.js";
 import type { AttemptFailedData, AttemptSucceededData, EventDraft, EventLocation } from "../events/types.js";
 import { loadSnapshots, writeSnapshots } from "../projections/snapshots.js";
@@ -97,7 +98,11 @@ export class ScriptlogService {
   }
 
   private get readModelOptions() {
-    return { settings: this.options.analyzer, readEnvelope: (location: EventLocation) => this.log.readEnvelope(location) };
+    return {
+      settings: this.options.analyzer,
+      archived: readBoundary(this.log.dir) !== null,
+      readEnvelope: (location: EventLocation) => this.log.readEnvelope(location),
+    };
   }
 
   /**

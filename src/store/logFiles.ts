@@ -1,5 +1,6 @@
 // The log's on-disk layout: one JSONL file per UTC day of recording, named YYYY-MM-DD.jsonl.
 import { readdir } from "node:fs/promises";
+import { readBoundary } from "./archiveBoundary.js";
 
 const DAILY_FILE = /^\d{4}-\d{2}-\d{2}\.jsonl$/;
 
@@ -15,4 +16,10 @@ export async function listLogFiles(dir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
+}
+
+/** The daily files replay reads: all of them but those an archive moved out (see archiveBoundary.ts). */
+export async function liveLogFiles(dir: string): Promise<string[]> {
+  const archived = new Set(readBoundary(dir)?.files ?? []);
+  return (await listLogFiles(dir)).filter((f) => !archived.has(f));
 }

@@ -6,7 +6,8 @@ import { ChainVerifier, type ChainHead } from "../events/chain.js";
 import type { StoredEvent } from "../events/types.js";
 import { upcast } from "../events/upcasters.js";
 import { LogCorruptError } from "../errors.js";
-import { listLogFiles } from "./logFiles.js";
+import { liveLogFiles } from "./logFiles.js";
+import { readBoundary } from "./archiveBoundary.js";
 
 export interface TornTail {
   file: string;
@@ -35,8 +36,10 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
   return new Observable<StoredEvent>((subscriber) => {
     let stopped = false;
     const run = async () => {
-      const files = await listLogFiles(dir);
-      const chain = new ChainVerifier();
+      // After an archive, the live chain continues from the last archived event.
+      const boundary = readBoundary(dir);
+      const files = await liveLogFiles(dir);
+      const chain = new ChainVerifier(boundary ? { seq: boundary.seq, hash: boundary.hash } : undefined);
       let lastFile: LastFile | null = null;
       for (let i = 0; i < files.length && !stopped; i++) {
         const file = files[i];

@@ -2,7 +2,7 @@
 // replicas need to re-verify the chain themselves.
 import { createReadStream } from "node:fs";
 import path from "node:path";
-import { listLogFiles } from "./logFiles.js";
+import { liveLogFiles } from "./logFiles.js";
 
 /** Complete lines of one file, in order (an unfinished last line, an append in progress, is left out). */
 async function* fileLines(filePath: string): AsyncGenerator<string> {
@@ -21,7 +21,7 @@ async function firstSeq(filePath: string): Promise<number> {
 
 /** Stored lines of the events after `afterSeq`, oldest first, across daily files. */
 export async function* rawEventLines(dir: string, afterSeq: number): AsyncGenerator<string> {
-  const files = (await listLogFiles(dir)).map((f) => path.join(dir, f));
+  const files = (await liveLogFiles(dir)).map((f) => path.join(dir, f));
   // The last file that starts at or before the wanted seq (files hold consecutive seqs).
   let lo = 0;
   let hi = files.length - 1;
