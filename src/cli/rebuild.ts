@@ -4,7 +4,7 @@ import type { StoredEvent } from "../events/types.js";
 import { timestampMillis, isIsoTimestamp } from "../events/validation.js";
 import { ScriptlogError } from "../errors.js";
 import type { AnalyzerSettings } from "../projections/derive.js";
-import { writeSnapshots } from "../projections/snapshots.js";
+import { writeSnapshots } from "../service/snapshots.js";
 import { replayReadModels } from "../service/replay.js";
 import { refuseWhileLocked } from "../store/lock.js";
 import { logProgress } from "./logProgress.js";

@@ -7,7 +7,7 @@ import { rawEventLines } from "../store/rawEvents.js";
 import { readBoundary } from "../store/archiveBoundary.js";
 import { canonicalJson } from "../events/envelope.js";
 import type { AttemptFailedData, AttemptSucceededData, EventDraft, EventLocation } from "../events/types.js";
-import { loadSnapshots, writeSnapshots } from "../projections/snapshots.js";
+import { loadSnapshots, writeSnapshots } from "./snapshots.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
 import { codeHash, type AnalyzerSettings } from "../projections/derive.js";

@@ -1,11 +1,12 @@
 // The archive side of `scriptlog archive`: daily files gzip-compressed into a directory, with a manifest
 // naming the chain head the archive starts from and the one it ends at, so it verifies on its own.
 import { createReadStream, createWriteStream } from "node:fs";
-import { open, readFile, rename } from "node:fs/promises";
+import { readFile, rename } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import type { ChainHead } from "../events/chain.js";
+import { fsyncPath } from "./durableFiles.js";
 
 export const ARCHIVE_MANIFEST = "archive.json";
 
@@ -14,29 +15,6 @@ export interface ArchiveManifest {
   end: ChainHead;
   /** Oldest first: YYYY-MM-DD.jsonl.gz */
   files: string[];
-}
-
-async function fsyncPath(p: string): Promise<void> {
-  const handle = await open(p, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes a file durably: temp file, fsync, rename, fsync of the directory. */
-export async function writeDurably(file: string, text: string): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, "w");
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-  await fsyncPath(path.dirname(file));
 }
 
 export async function gzipDurably(source: string, target: string): Promise<void> {

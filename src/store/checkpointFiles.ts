@@ -1,6 +1,7 @@
 // Signed checkpoints on disk: events/checkpoints/<seq>.note, one signed note per file, written atomically.
-import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
+import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { writeDurably } from "./durableFiles.js";
 
 export const CHECKPOINT_DIR = "checkpoints";
 const NOTE = /^(\d{16})\.note$/;
@@ -9,21 +10,7 @@ export async function writeCheckpointFile(eventsDir: string, seq: number, text: 
   const dir = path.join(eventsDir, CHECKPOINT_DIR);
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${String(seq).padStart(16, "0")}.note`);
-  const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, "w");
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-  const dirHandle = await open(dir, "r");
-  try {
-    await dirHandle.sync();
-  } finally {
-    await dirHandle.close();
-  }
+  await writeDurably(file, text);
   return file;
 }
 

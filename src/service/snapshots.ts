@@ -1,10 +1,12 @@
 // Read-model snapshots on disk: one JSON file per read model, then meta.json (written last) naming the seq
 // and head they reflect, the version of each projection and of the analyzer, and the analyzer settings.
-// Every file is written atomically (temp file + fsync + rename).
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+// Every file is written durably (temp file + fsync + rename). Here in the service layer: it joins the read
+// models with file storage.
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ANALYZER_VERSION } from "../analysis/version.js";
-import { ReadModels, type ReadModelOptions, type ReadModelsHead } from "./readModels.js";
+import { ReadModels, type ReadModelOptions, type ReadModelsHead } from "../projections/readModels.js";
+import { writeDurably } from "../store/durableFiles.js";
 
 export interface SnapshotMeta {
   seq: number;
@@ -16,18 +18,6 @@ export interface SnapshotMeta {
 
 const META = "meta.json";
 
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, "w");
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-}
-
 /** Writes every read model's snapshot, then the meta that makes them a set; returns the files written. */
 export async function writeSnapshots(models: ReadModels, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
@@ -35,12 +25,12 @@ export async function writeSnapshots(models: ReadModels, dir: string): Promise<s
   const versions: Record<string, number> = {};
   for (const [name, snapshot] of Object.entries(models.toJSON())) {
     const file = path.join(dir, `${name}.json`);
-    await writeAtomically(file, JSON.stringify({ projection: name, ...snapshot }) + "\n");
+    await writeDurably(file, JSON.stringify({ projection: name, ...snapshot }) + "\n");
     versions[name] = snapshot.version;
     written.push(file);
   }
   const meta: SnapshotMeta = { seq: models.seq, head: models.head, analyzer_version: ANALYZER_VERSION, settings: models.settings, projections: versions };
-  await writeAtomically(path.join(dir, META), JSON.stringify(meta, null, 2) + "\n");
+  await writeDurably(path.join(dir, META), JSON.stringify(meta, null, 2) + "\n");
   return [...written, path.join(dir, META)];
 }
 

@@ -1,0 +1,26 @@
+// Whole files written so a crash leaves either the old file or the new one, never a torn mix.
+import { open, rename } from "node:fs/promises";
+import path from "node:path";
+
+export async function fsyncPath(p: string): Promise<void> {
+  const handle = await open(p, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Temp file, fsync, rename over the target, fsync of the directory. */
+export async function writeDurably(file: string, text: string): Promise<void> {
+  const temp = `${file}.tmp-${process.pid}`;
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+  await fsyncPath(path.dirname(file));
+}
