@@ -22,17 +22,17 @@ function line(label: string, value: string) {
   console.log(`${label.padEnd(48)} ${value}`);
 }
 
-async function startChild(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+async function startChild(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [script, ...(script.endsWith("scriptlog.js") ? ["serve"] : [])], {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  let out = "";
   return new Promise((resolve, reject) => {
-    let out = "";
     child.stdout!.on("data", (c) => {
       out += c;
       const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ url: m[1], child });
+      if (m) resolve({ url: m[1], child, output: () => out });
     });
     child.on("exit", (code) => reject(new Error(`${script} exited ${code}: ${out}`)));
   });
@@ -154,19 +154,24 @@ async function benchAnalysis() {
 }
 
 /** Milliseconds from spawning `scriptlog serve` until it listens with the whole log replayed. */
-async function timedStart(events: string): Promise<{ ms: number; stop: () => Promise<void> }> {
+async function timedStart(events: string): Promise<{ ms: number; stop: () => Promise<void>; snapshotLine: string }> {
   const started = process.hrtime.bigint();
   const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: events, PROJECTIONS_DIR: path.join(events, "..", "projections") });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  // What the server said about the snapshot, so a fallback to a full replay cannot pass unnoticed.
+  const snapshotLine = /^scriptlog: (?:loaded )?snapshot.*$/m.exec(server.output())?.[0] ?? "(no snapshot message)";
   const stop = async () => {
     server.child.kill("SIGTERM");
-    await new Promise((r) => server.child.once("exit", r));
+    const code = await new Promise((r) => server.child.once("exit", r));
+    if (code !== 0) console.log(`server exited with ${code} on shutdown: ${server.output().slice(-500)}`);
   };
-  return { ms, stop };
+  return { ms, stop, snapshotLine };
 }
 
 async function benchStartup() {
-  const attempts = quick ? 30_000 : 600_000; // 600,000 attempts make 1,000,000 events
+  // 600,000 attempts make 1,000,000 events; --startup-attempts=N for another size.
+  const sized = [...args].find((a) => a.startsWith("--startup-attempts="));
+  const attempts = sized ? Number(sized.split("=")[1]) : quick ? 30_000 : 600_000;
   console.log(`\n== start-up: ${attempts} attempts, from a snapshot against a full replay ==`);
   const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
   try {
@@ -175,8 +180,8 @@ async function benchStartup() {
     await full.stop(); // writes the snapshot
     const fromSnapshot = await timedStart(path.join(dir, "events"));
     await fromSnapshot.stop();
-    line(`full replay (${events} events)`, `${(full.ms / 1000).toFixed(2)} s`);
-    line("from the snapshot (every line still verified)", `${(fromSnapshot.ms / 1000).toFixed(2)} s`);
+    line(`full replay (${events} events)`, `${(full.ms / 1000).toFixed(2)} s  [${full.snapshotLine}]`);
+    line("from the snapshot (every line still verified)", `${(fromSnapshot.ms / 1000).toFixed(2)} s  [${fromSnapshot.snapshotLine}]`);
     line("speed-up (target >= 10x)", `${(full.ms / fromSnapshot.ms).toFixed(1)}x`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
