@@ -6,7 +6,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ANALYZER_VERSION } from "../analysis/version.js";
 import { ReadModels, type ReadModelOptions, type ReadModelsHead } from "../projections/readModels.js";
-import { writeDurably } from "../store/durableFiles.js";
+import { writeDurably, writeDurablyChunks } from "../store/durableFiles.js";
 
 export interface SnapshotMeta {
   seq: number;
@@ -18,6 +18,25 @@ export interface SnapshotMeta {
 
 const META = "meta.json";
 
+const CHUNK = 10_000;
+
+/**
+ * The bytes of JSON.stringify({projection, version, seq, state}) + "\n", in pieces: a state that is a long
+ * array (a million attempt records) would not fit in one string.
+ */
+function* snapshotChunks(name: string, snapshot: { version: number; seq: number; state: unknown }): Generator<string> {
+  const { state, ...rest } = snapshot;
+  yield JSON.stringify({ projection: name, ...rest }).slice(0, -1) + ',"state":';
+  if (!Array.isArray(state)) {
+    yield JSON.stringify(state);
+  } else {
+    for (let i = 0; i < state.length; i += CHUNK) yield (i === 0 ? "[" : ",") + state.slice(i, i + CHUNK).map((item) => JSON.stringify(item)).join(",");
+    if (state.length === 0) yield "[";
+    yield "]";
+  }
+  yield "}\n";
+}
+
 /** Writes every read model's snapshot, then the meta that makes them a set; returns the files written. */
 export async function writeSnapshots(models: ReadModels, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
@@ -25,7 +44,7 @@ export async function writeSnapshots(models: ReadModels, dir: string): Promise<s
   const versions: Record<string, number> = {};
   for (const [name, snapshot] of Object.entries(models.toJSON())) {
     const file = path.join(dir, `${name}.json`);
-    await writeDurably(file, JSON.stringify({ projection: name, ...snapshot }) + "\n");
+    await writeDurablyChunks(file, snapshotChunks(name, snapshot));
     versions[name] = snapshot.version;
     written.push(file);
   }

@@ -13,10 +13,15 @@ export async function fsyncPath(p: string): Promise<void> {
 
 /** Temp file, fsync, rename over the target, fsync of the directory. */
 export async function writeDurably(file: string, text: string): Promise<void> {
+  await writeDurablyChunks(file, [text]);
+}
+
+/** As writeDurably, for content too large to hold as one string (a read model of a million attempts). */
+export async function writeDurablyChunks(file: string, chunks: Iterable<string>): Promise<void> {
   const temp = `${file}.tmp-${process.pid}`;
   const handle = await open(temp, "w");
   try {
-    await handle.writeFile(text);
+    for (const chunk of chunks) await handle.write(chunk);
     await handle.sync();
   } finally {
     await handle.close();
