@@ -54,13 +54,17 @@ export function inferPrevious(context: DeriveContext, record: AttemptRecord, dat
 /** Later-running first, then later-recorded. */
 const compareCandidates = (a: Candidate, b: Candidate) => a.record.time - b.record.time || a.record.seq - b.record.seq;
 
-function remember(state: InferenceState, candidate: Candidate, windowMs: number): void {
+function addCandidate(state: InferenceState, candidate: Candidate): void {
   state.window.push(candidate);
   for (const key of candidate.keys) {
-    const list = state.byKey.get(key) ?? [];
-    list.push(candidate);
-    state.byKey.set(key, list);
+    const list = state.byKey.get(key);
+    if (list) list.push(candidate);
+    else state.byKey.set(key, [candidate]);
   }
+}
+
+function remember(state: InferenceState, candidate: Candidate, windowMs: number): void {
+  addCandidate(state, candidate);
   // Forget what has left the window (attempts arrive roughly in time order; stragglers go when they reach the front).
   const horizon = candidate.record.time - windowMs;
   while (state.window.length && state.window[0].record.time < horizon) {
@@ -92,11 +96,7 @@ export function inferenceProjection(windowMs: number): Projection<InferenceState
     fromJSON: (json, index) => {
       const state: InferenceState = { window: [], byKey: new Map() };
       const records = recordsOf(index, json.map(([id]) => id));
-      json.forEach(([, keys, signature], i) => {
-        const candidate = { record: records[i], keys, signature: Uint32Array.from(signature) };
-        state.window.push(candidate);
-        for (const key of keys) state.byKey.set(key, [...(state.byKey.get(key) ?? []), candidate]);
-      });
+      json.forEach(([, keys, signature], i) => addCandidate(state, { record: records[i], keys, signature: Uint32Array.from(signature) }));
       return state;
     },
   };
