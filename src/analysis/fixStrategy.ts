@@ -71,7 +71,8 @@ export function editDistance(a: string, b: string): number {
 }
 
 const qualifier = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf(".")));
-const leaf = (name: string) => name.slice(name.lastIndexOf(".") + 1);
+/** The last part of a dotted name: `os.makedirs` → `makedirs`. */
+export const leaf = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
 /**
  * Removed names paired with similar names the fixed code uses under the same qualifier, closest pairs first

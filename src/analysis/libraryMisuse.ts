@@ -1,7 +1,7 @@
 // API misuse: an AttributeError on a module or on an object a library made — which library, which
 // attribute was wrong, and (from fixes) what replaced it.
 import { topLevel, type CodeSummary } from "./codeSummary.js";
-import type { FixStrategy } from "./fixStrategy.js";
+import { leaf, type FixStrategy } from "./fixStrategy.js";
 import { STDLIB_MODULES } from "./stdlibExceptions.generated.js";
 
 export interface ApiMisuse {
@@ -20,7 +20,7 @@ export function importedNames(summary: CodeSummary): Map<string, string> {
     for (const part of parts) {
       const [name, alias] = part.trim().split(/\s+as\s+/);
       if (!name || name === "*") continue;
-      names.set(alias ?? (from ? name : name.split(".")[0]), topLevel(from ? from[1] : name));
+      names.set(alias ?? (from ? name : topLevel(name)), topLevel(from ? from[1] : name));
     }
   }
   return names;
@@ -55,6 +55,6 @@ function soleThirdParty(libraries: readonly string[]): string | null {
 
 /** What a fix put in place of the wrong attribute, if it replaced it. */
 export function replacementFor(misuse: ApiMisuse, strategy: FixStrategy): string | null {
-  const replaced = strategy.replaced.find((r) => r.from.split(".").pop() === misuse.attribute);
-  return replaced ? replaced.to.split(".").pop()! : null;
+  const replaced = strategy.replaced.find((r) => leaf(r.from) === misuse.attribute);
+  return replaced ? leaf(replaced.to) : null;
 }

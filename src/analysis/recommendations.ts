@@ -1,6 +1,6 @@
 // Rules for the code-generating model, made from error patterns and the evidence behind them.
 // Pure and deterministic: the same pattern statistics always give the same rules in the same order.
-import type { FixChange } from "./fixStrategy.js";
+import { leaf, type FixChange } from "./fixStrategy.js";
 
 /** A change the fixes of a pattern made, and in how many of them. */
 export interface TopFix {
@@ -53,7 +53,7 @@ export function ruleFor(p: PatternEvidence): string {
   const usual = p.fixes.filter((f) => f.count * 2 > f.of).map((f) => f.change);
   const replaced = usual.find((c): c is Extract<FixChange, { kind: "replaced" }> => c.kind === "replaced");
   const imported = usual.find((c) => c.kind === "import_added") as { name: string } | undefined;
-  const hint = unquote(p.suggestion) || (replaced ? replaced.to.split(".").pop()! : "");
+  const hint = unquote(p.suggestion) || (replaced ? leaf(replaced.to) : "");
   if ((m = /^module '([\w.]+)' has no attribute '(\w+)'/.exec(t))) {
     return hint ? `Call \`${m[1]}.${hint}\`, not \`${m[1]}.${m[2]}\`: \`${m[1]}.${m[2]}\` does not exist.` : `Do not use \`${m[1]}.${m[2]}\`: module \`${m[1]}\` has no such attribute.`;
   }
