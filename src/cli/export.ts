@@ -57,14 +57,16 @@ async function writeSeedLayout(models: ReadModels, records: AttemptRecord[], out
   const bar = progressBar("export", records.length);
   const sessions = new Map<string, AttemptRecord[]>();
   for (const [i, record] of records.entries()) {
-    const entry = models.entry(record);
     const envelope = models.readEnvelope(record);
+    const entry = models.entry(record, envelope);
     const assigned = (envelope.data as { session_assigned?: boolean }).session_assigned === true;
     const folder = record.status === "failed" ? "failures" : "successes";
     const file = path.join(out, folder, record.timestamp.slice(0, 10), `${record.log_id}.json`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(seedDocument(entry, assigned), null, 2) + "\n");
-    sessions.set(record.session_id, [...(sessions.get(record.session_id) ?? []), record]);
+    const session = sessions.get(record.session_id);
+    if (session) session.push(record);
+    else sessions.set(record.session_id, [record]);
     bar.update(i + 1);
   }
   bar.stop();

@@ -38,13 +38,12 @@ export async function verifyArchive(dir: string, manifest: ArchiveManifest): Pro
       }
     }
   } catch (err) {
-    if (!(err instanceof LogCorruptError)) {
-      report.ok = false;
-      report.problem = { file: "archive", line: null, seq: null, reason: (err as Error).message };
-      return report;
-    }
+    // A corrupt line names its place; a damaged gzip stream only says what broke.
     report.ok = false;
-    report.problem = { file: err.file, line: err.line, seq: err.seq, reason: err.reason };
+    report.problem =
+      err instanceof LogCorruptError
+        ? { file: err.file, line: err.line, seq: err.seq, reason: err.reason }
+        : { file: "archive", line: null, seq: null, reason: (err as Error).message };
     return report;
   }
   if (chain.current.seq !== manifest.end.seq || chain.current.hash !== manifest.end.hash) {

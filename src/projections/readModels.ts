@@ -177,10 +177,10 @@ export class ReadModels {
   }
 
   /** The whole entry of an attempt, as the API shows it: read back from the log, with what its fix changed. */
-  entry(record: AttemptRecord): Record<string, unknown> {
+  entry(record: AttemptRecord, envelope: Envelope = this.options.readEnvelope(record)): Record<string, unknown> {
     const fixer = record.status === "failed" && isFixed(record) ? this.states.attempts.byId.get((record.fixed_by ?? record.inferred_fixed_by)!) : undefined;
     const session = effectiveSession(this.states.sessions, record.session_id);
-    return attemptEntry(record, this.options.readEnvelope(record), {
+    return attemptEntry(record, envelope, {
       summarise: this.context.summarise,
       fix_strategy: fixer ? fixBetween(record, fixer, this.context, record.fixed_by === null).strategy : null,
       inferred_session_id: session === record.session_id ? null : session,

@@ -22,20 +22,19 @@ export interface ReplayOptions {
 export async function replayReadModels(eventsDir: string, options: ReplayOptions = {}): Promise<ReadModels> {
   const reader = new EnvelopeReader(eventsDir);
   const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, archived: readBoundary(eventsDir) !== null, readEnvelope: (location) => reader.read(location), close: () => reader.close() });
-  let failed = true;
   try {
-    return await lastValueFrom(
+    await lastValueFrom(
       readLog(eventsDir).pipe(
         takeWhile((e) => options.while?.(e) ?? true),
         tap((e) => options.onEvent?.(e)),
         projectReadModels(models),
       ),
       { defaultValue: models },
-    ).then((m) => {
-      failed = false;
-      return m;
-    });
-  } finally {
-    if (failed || !options.keepOpen) reader.close();
+    );
+  } catch (err) {
+    reader.close();
+    throw err;
   }
+  if (!options.keepOpen) reader.close();
+  return models;
 }

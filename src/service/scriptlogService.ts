@@ -12,7 +12,7 @@ import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
 import { codeHash, type AnalyzerSettings } from "../projections/derive.js";
 import { sessionView } from "../projections/sessions.js";
-import { projectReadModels, ReadModels } from "../projections/readModels.js";
+import { projectReadModels, ReadModels, type ReadModelOptions } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import { SummaryPool } from "./summaryPool.js";
@@ -81,11 +81,17 @@ export class ScriptlogService {
   private readonly summaries = new SummaryPool();
 
   private readonly checkpointer: Checkpointer | null;
+  private readonly readModelOptions: ReadModelOptions;
 
   private constructor(
     readonly log: EventLog,
     private readonly options: ServiceOptions,
   ) {
+    this.readModelOptions = {
+      settings: options.analyzer,
+      archived: readBoundary(log.dir) !== null,
+      readEnvelope: (location: EventLocation) => log.readEnvelope(location),
+    };
     this.models = new ReadModels(this.readModelOptions);
     this.checkpointer = options.checkpoints
       ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) => console.error("scriptlog: could not write a checkpoint:", err))
@@ -95,14 +101,6 @@ export class ScriptlogService {
   /** Opens the log (taking its lock); call start() to replay it. */
   static async open(eventsDir: string, options: ServiceOptions = {}): Promise<ScriptlogService> {
     return new ScriptlogService(await EventLog.open(eventsDir, options), options);
-  }
-
-  private get readModelOptions() {
-    return {
-      settings: this.options.analyzer,
-      archived: readBoundary(this.log.dir) !== null,
-      readEnvelope: (location: EventLocation) => this.log.readEnvelope(location),
-    };
   }
 
   /**

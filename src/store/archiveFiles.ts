@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import type { ChainHead } from "../events/chain.js";
 import { fsyncPath } from "./durableFiles.js";
+import { streamLines } from "./lines.js";
 
 export const ARCHIVE_MANIFEST = "archive.json";
 
@@ -35,12 +36,7 @@ export async function readManifest(dir: string): Promise<ArchiveManifest | null>
 }
 
 /** The lines of a gzip-compressed daily file, in order. */
-export async function* gzipLines(file: string): AsyncGenerator<string> {
-  let carry = "";
-  for await (const chunk of createReadStream(file).pipe(createGunzip())) {
-    const parts = (carry + chunk.toString("utf8")).split("\n");
-    carry = parts.pop()!;
-    for (const line of parts) yield line;
-  }
-  if (carry) yield carry;
+export function gzipLines(file: string): AsyncGenerator<string> {
+  // Decoded as a stream, so a character split across two chunks stays whole.
+  return streamLines(createReadStream(file).pipe(createGunzip()).setEncoding("utf8"), "keep");
 }

@@ -2,16 +2,12 @@
 // replicas need to re-verify the chain themselves.
 import { createReadStream } from "node:fs";
 import path from "node:path";
+import { streamLines } from "./lines.js";
 import { liveLogFiles } from "./logFiles.js";
 
 /** Complete lines of one file, in order (an unfinished last line, an append in progress, is left out). */
 async function* fileLines(filePath: string): AsyncGenerator<string> {
-  let carry = "";
-  for await (const chunk of createReadStream(filePath, { encoding: "utf8", highWaterMark: 1 << 20 })) {
-    const parts = (carry + chunk).split("\n");
-    carry = parts.pop()!;
-    for (const line of parts) if (line) yield line;
-  }
+  for await (const line of streamLines(createReadStream(filePath, { encoding: "utf8", highWaterMark: 1 << 20 }), "drop")) if (line) yield line;
 }
 
 async function firstSeq(filePath: string): Promise<number> {
