@@ -1,7 +1,7 @@
-// What a script imports, calls, references and defines, read with a real Python parser. @lezer/python
-// recovers from syntax errors (it marks them and parses on), which matters: failing code often does not parse.
-import { parser } from "@lezer/python";
-import type { SyntaxNode } from "@lezer/common";
+// What a script imports, calls, references and defines, read from its tokens statement by statement. The
+// tokens come from a Python tokenizer that never fails, which matters: failing code often does not parse.
+// What it yields is checked against CPython's own `ast` module on real scripts (test/codeSummary.test.ts).
+import { tokenizePython, type PyToken } from "./pythonTokens.js";
 
 export interface CodeSummary {
   /** Import statements, normalised: `import numpy as np`, `from os.path import join`. */
@@ -12,13 +12,9 @@ export interface CodeSummary {
   calls: string[];
   /** Dotted names that are read (calls included), and their roots: what a fix can misspell or replace. */
   references: string[];
-  /** Names the code binds: assignment and loop targets, functions, classes. */
+  /** Names the code binds: assignment, loop, `with … as` and `except … as` targets, functions, classes. */
   defined: string[];
-  /** How many places the parser had to recover from a syntax error. */
-  syntax_errors: number;
 }
-
-const sorted = (values: Set<string>) => [...values].sort();
 
 /** Unix line endings: CRLF code (the original system's logs have it) must summarise and diff like LF code. */
 export function normaliseNewlines(code: string): string {
@@ -27,34 +23,166 @@ export function normaliseNewlines(code: string): string {
 
 export function summariseCode(source: string): CodeSummary {
   const code = normaliseNewlines(source);
-  const imports = new Set<string>();
-  const modules = new Set<string>();
-  const calls = new Set<string>();
-  const references = new Set<string>();
-  const defined = new Set<string>();
-  let syntaxErrors = 0;
-  const text = (node: SyntaxNode) => code.slice(node.from, node.to);
-
-  /** `a.b.c` for a chain of names, null for anything else (`f(x).y`, `a[0].b`). */
-  const dotted = (node: SyntaxNode): string | null => {
-    if (node.name === "VariableName") return text(node);
-    if (node.name !== "MemberExpression") return null;
-    const object = node.firstChild;
-    const property = node.lastChild;
-    if (!object || !property || property.name !== "PropertyName") return null;
-    const base = dotted(object);
-    return base === null ? null : `${base}.${text(property)}`;
+  const reader = new SummaryReader(code, tokenizePython(code));
+  reader.read();
+  const sorted = (values: Set<string>) => [...values].sort();
+  return {
+    imports: sorted(reader.imports),
+    modules: sorted(reader.modules),
+    calls: sorted(reader.calls),
+    references: sorted(reader.references),
+    defined: sorted(reader.defined),
   };
+}
 
-  const bindTargets = (node: SyntaxNode | null) => {
-    for (let n = node; n; n = n.nextSibling) {
-      if (n.name === "VariableName") defined.add(text(n));
-      else if (n.name === "TupleExpression" || n.name === "ArrayExpression" || n.name === "ParenthesizedExpression") bindTargets(n.firstChild);
+const KEYWORDS = new Set([
+  "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+  "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
+  "pass", "raise", "return", "try", "while", "with", "yield",
+]);
+const COMPOUND = new Set(["if", "elif", "else", "while", "for", "try", "except", "finally", "with", "def", "class"]);
+const AUGMENTED = new Set(["+=", "-=", "*=", "/=", "//=", "%=", "**=", ">>=", "<<=", "&=", "^=", "|=", "@="]);
+
+const isName = (t: PyToken | undefined): boolean => t?.kind === "name" && !KEYWORDS.has(t.text);
+const isKeyword = (t: PyToken | undefined, word: string) => t?.kind === "name" && t.text === word;
+const isOp = (t: PyToken | undefined, op: string) => t?.kind === "op" && t.text === op;
+const opens = (t: PyToken) => t.kind === "fstring_start" || (t.kind === "op" && (t.text === "(" || t.text === "[" || t.text === "{"));
+const closes = (t: PyToken) => t.kind === "fstring_end" || (t.kind === "op" && (t.text === ")" || t.text === "]" || t.text === "}"));
+/** A `(` after one of these opens a call's arguments, where `name=` is a keyword, not a binding. */
+const isCallee = (t: PyToken | undefined) =>
+  t !== undefined && (isName(t) || isOp(t, ")") || isOp(t, "]") || t.kind === "string" || t.kind === "fstring_end");
+
+/** Token ranges are half-open: [from, to). */
+class SummaryReader {
+  readonly imports = new Set<string>();
+  readonly modules = new Set<string>();
+  readonly calls = new Set<string>();
+  readonly references = new Set<string>();
+  readonly defined = new Set<string>();
+
+  constructor(
+    private readonly code: string,
+    private readonly tokens: PyToken[],
+  ) {}
+
+  /** Logical lines, split again at top-level `;`. */
+  read(): void {
+    const { tokens } = this;
+    let start = 0;
+    let depth = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      if (opens(t)) depth++;
+      else if (closes(t)) depth = Math.max(0, depth - 1);
+      else if (t.kind === "newline" || (depth === 0 && isOp(t, ";"))) {
+        if (i > start) this.statement(start, i);
+        start = i + 1;
+        depth = 0;
+      }
     }
-  };
+    if (start < tokens.length) this.statement(start, tokens.length);
+  }
 
-  const importStatement = (node: SyntaxNode) => {
-    const statement = text(node)
+  private statement(from: number, to: number): void {
+    const first = this.tokens[from];
+    if (isKeyword(first, "async")) return this.statement(from + 1, to);
+    if (isOp(first, "@")) return this.expression(from + 1, to); // a decorator
+    if (this.isSoftKeywordHeader(from, to)) {
+      // `match subject:` reads its subject; `case pattern:` binds captures and reads nothing we summarise
+      const colon = this.find(from + 1, to, (t) => isOp(t, ":"));
+      if (first.text === "match") this.expression(from + 1, colon);
+      if (colon + 1 < to) this.statement(colon + 1, to);
+      return;
+    }
+    if (first.kind === "name" && COMPOUND.has(first.text)) {
+      const colon = this.find(from + 1, to, (t) => isOp(t, ":"));
+      this.header(first.text, from, colon);
+      // `if ready: run()` — a simple statement on the header's line
+      if (colon + 1 < to) this.statement(colon + 1, to);
+      return;
+    }
+    this.simpleStatement(from, to);
+  }
+
+  /** `match` and `case` are keywords only where a statement starts with them and ends its header with `:`. */
+  private isSoftKeywordHeader(from: number, to: number): boolean {
+    const [first, second] = [this.tokens[from], this.tokens[from + 1]];
+    if (first.kind !== "name" || (first.text !== "match" && first.text !== "case") || !second) return false;
+    if (second.kind === "op" && !opens(second) && second.text !== "-" && second.text !== "*") return false; // match = 1, match.x
+    return this.find(from + 1, to, (t) => isOp(t, ":")) < to;
+  }
+
+  private header(keyword: string, from: number, colon: number): void {
+    const { tokens } = this;
+    switch (keyword) {
+      case "def": {
+        if (isName(tokens[from + 1])) this.defined.add(tokens[from + 1].text);
+        if (!isOp(tokens[from + 2], "(")) return this.expression(from + 2, colon);
+        const close = this.closing(from + 2, colon);
+        this.parameters(from + 3, close);
+        return this.expression(close + 1, colon); // `-> annotation`
+      }
+      case "class":
+        if (isName(tokens[from + 1])) this.defined.add(tokens[from + 1].text);
+        return this.expression(from + 2, colon); // the bases, read as call arguments
+      case "for": {
+        const within = this.find(from + 1, colon, (t) => isKeyword(t, "in"));
+        this.targets(from + 1, within, true);
+        return this.expression(within + 1, colon);
+      }
+      case "with":
+      case "except": {
+        let start = from + 1;
+        if (isOp(tokens[start], "*")) start++; // except*
+        let end = colon;
+        // with (open(a) as f, open(b) as g):
+        if (isOp(tokens[start], "(") && this.closing(start, colon) === colon - 1 && this.find(start + 1, colon - 1, (t) => isKeyword(t, "as")) < colon - 1) {
+          start++;
+          end--;
+        }
+        for (const [itemFrom, itemTo] of this.split(start, end, ",")) {
+          const as = this.find(itemFrom, itemTo, (t) => isKeyword(t, "as"));
+          this.expression(itemFrom, as);
+          if (as < itemTo) this.targets(as + 1, itemTo, true);
+        }
+        return;
+      }
+      default: // if, elif, while; else, try and finally have nothing before their colon
+        return this.expression(from + 1, colon);
+    }
+  }
+
+  private simpleStatement(from: number, to: number): void {
+    const { tokens } = this;
+    const first = tokens[from];
+    if (isKeyword(first, "import") || (isKeyword(first, "from") && this.find(from, to, (t) => isKeyword(t, "import")) < to)) {
+      return this.importStatement(this.code.slice(first.from, tokens[to - 1].to));
+    }
+    if (isKeyword(first, "global") || isKeyword(first, "nonlocal")) return;
+    if (isKeyword(first, "del")) return this.targets(from + 1, to, false);
+    if (first.kind === "name" && KEYWORDS.has(first.text)) return this.expression(from, to); // return, raise, assert…
+    const augmented = this.find(from, to, (t) => t.kind === "op" && AUGMENTED.has(t.text));
+    if (augmented < to) {
+      this.targets(from, augmented, true);
+      return this.expression(augmented + 1, to);
+    }
+    const parts = this.split(from, to, "=");
+    const [targetFrom, targetTo] = parts[0];
+    // `x: int = 5` or `x: int`: the annotation is read, the target bound
+    const annotation = this.find(targetFrom, targetTo, (t) => isOp(t, ":"));
+    if (annotation < targetTo) {
+      this.targets(targetFrom, annotation, true);
+      this.expression(annotation + 1, targetTo);
+      for (const [f, t] of parts.slice(1)) this.expression(f, t);
+      return;
+    }
+    parts.slice(0, -1).forEach(([f, t]) => this.targets(f, t, true));
+    const [valueFrom, valueTo] = parts[parts.length - 1];
+    this.expression(valueFrom, valueTo);
+  }
+
+  private importStatement(text: string): void {
+    const statement = text
       .replace(/#.*$/gm, "")
       .replace(/\\\n/g, " ")
       .replace(/\s+/g, " ")
@@ -62,77 +190,135 @@ export function summariseCode(source: string): CodeSummary {
       .replace(/\(\s*/g, "(")
       .replace(/,?\s*\)/g, ")")
       .trim();
-    imports.add(statement);
+    this.imports.add(statement);
     const from = /^from\s+([\w.]+)\s+import\b/.exec(statement);
     if (from) {
-      if (!from[1].startsWith(".")) modules.add(from[1]);
+      if (!from[1].startsWith(".")) this.modules.add(from[1]);
       return;
     }
     // import a.b as c, d
     for (const part of statement.replace(/^import\s+/, "").split(",")) {
       const module = part.trim().split(/\s+as\s+/)[0];
-      if (/^[\w.]+$/.test(module)) modules.add(module);
+      if (/^[\w.]+$/.test(module)) this.modules.add(module);
     }
-  };
+  }
 
-  const visit = (node: SyntaxNode) => {
-    switch (node.name) {
-      case "⚠":
-        syntaxErrors++;
-        break;
-      case "ImportStatement":
-        importStatement(node);
-        return;
-      case "CallExpression": {
-        const callee = node.firstChild && dotted(node.firstChild);
-        if (callee) calls.add(callee);
-        break;
-      }
-      case "MemberExpression":
-      case "VariableName": {
-        const name = dotted(node);
-        if (name) {
-          // The root too: a misspelt object (`tileInfoq.Names`) is a mistake in the root, not the whole name.
-          references.add(name).add(name.split(".")[0]);
-          return;
-        }
-        break;
-      }
-      case "AssignStatement":
-      case "ForStatement": {
-        // targets come before the `=` / `in`; the rest is read
-        let n = node.firstChild;
-        const targets: SyntaxNode[] = [];
-        for (; n && n.name !== "AssignOp" && n.name !== "in" && n.name !== "UpdateOp"; n = n.nextSibling) {
-          if (n.name !== "for") targets.push(n);
-        }
-        for (const t of targets) t.name === "MemberExpression" ? visitChildren(t) : bindTargets(t);
-        for (; n; n = n.nextSibling) visit(n);
-        return;
-      }
-      case "FunctionDefinition":
-      case "ClassDefinition": {
-        const name = node.getChild("VariableName");
-        if (name) defined.add(text(name));
-        for (let n = node.firstChild; n; n = n.nextSibling) if (n.from !== name?.from && n.name !== "ParamList") visit(n);
-        return;
+  /**
+   * Assignment targets: names are bound (`bind`) or, after `del`, unbound; in `a.b.c = …` or `a[i] = …` what
+   * holds the attribute or item is read.
+   */
+  private targets(from: number, to: number, bind: boolean): void {
+    const { tokens } = this;
+    for (let [start, end] of this.split(from, to, ",")) {
+      while (start < end && (isOp(tokens[start], "*") || isOp(tokens[start], "**"))) start++;
+      if (start >= end) continue;
+      if (end - start === 1 && isName(tokens[start])) {
+        if (bind) this.defined.add(tokens[start].text);
+      } else if ((isOp(tokens[start], "(") || isOp(tokens[start], "[")) && this.closing(start, end) === end - 1) {
+        this.targets(start + 1, end - 1, bind);
+      } else if (isOp(tokens[end - 2], ".") && isName(tokens[end - 1])) {
+        this.expression(start, end - 2);
+      } else {
+        this.expression(start, end);
       }
     }
-    visitChildren(node);
-  };
-  const visitChildren = (node: SyntaxNode) => {
-    for (let n = node.firstChild; n; n = n.nextSibling) visit(n);
-  };
+  }
 
-  visit(parser.parse(code).topNode);
-  return {
-    imports: sorted(imports),
-    modules: sorted(modules),
-    calls: sorted(calls),
-    references: sorted(references),
-    defined: sorted(defined),
-    syntax_errors: syntaxErrors,
-  };
+  /** Parameters of a def or lambda: their names are neither read nor defined; annotations and defaults are read. */
+  private parameters(from: number, to: number): void {
+    const { tokens } = this;
+    for (let [start, end] of this.split(from, to, ",")) {
+      while (start < end && (isOp(tokens[start], "*") || isOp(tokens[start], "**") || isOp(tokens[start], "/"))) start++;
+      if (start < end && tokens[start].kind === "name") start++;
+      if (start < end && (isOp(tokens[start], ":") || isOp(tokens[start], "="))) start++;
+      this.expression(start, end); // the annotation and the default
+    }
+  }
+
+  /** Reads an expression: dotted names, the calls among them, keyword arguments, comprehensions, lambdas. */
+  private expression(from: number, to: number): void {
+    const { tokens } = this;
+    // for each open bracket: does it hold a call's arguments?
+    const calls: boolean[] = [];
+    for (let i = from; i < to; i++) {
+      const t = tokens[i];
+      const previous = tokens[i - 1]; // before `from` too: `class A(` opens call-like arguments
+      if (opens(t)) {
+        calls.push(isOp(t, "(") && isCallee(previous));
+        continue;
+      }
+      if (closes(t)) {
+        calls.pop();
+        continue;
+      }
+      if (t.kind !== "name") continue;
+      if (KEYWORDS.has(t.text)) {
+        if (t.text === "for") i = this.find(i + 1, to, (u) => isKeyword(u, "in")); // comprehension targets
+        else if (t.text === "lambda") {
+          const colon = this.find(i + 1, to, (u) => isOp(u, ":"));
+          this.parameters(i + 1, colon);
+          i = colon;
+        }
+        continue;
+      }
+      if (isOp(previous, ".")) continue; // an attribute of something that is not a dotted name
+      const next = tokens[i + 1];
+      if (isOp(next, "=") && calls[calls.length - 1] && (isOp(previous, "(") || isOp(previous, ","))) continue; // f(x=1)
+      if (isOp(next, ":=")) {
+        this.defined.add(t.text);
+        continue;
+      }
+      let name = t.text;
+      let end = i;
+      while (end + 2 < to && isOp(tokens[end + 1], ".") && isName(tokens[end + 2])) {
+        name += "." + tokens[end + 2].text;
+        end += 2;
+      }
+      if (end + 1 < to && isOp(tokens[end + 1], "(")) this.calls.add(name);
+      this.references.add(name).add(t.text);
+      i = end;
+    }
+  }
+
+  /** The first token in [from, to) at bracket depth 0 (and not a lambda's colon) that matches; `to` if none. */
+  private find(from: number, to: number, match: (t: PyToken) => boolean): number {
+    let depth = 0;
+    let lambdas = 0;
+    for (let i = from; i < to; i++) {
+      const t = this.tokens[i];
+      if (opens(t)) depth++;
+      else if (closes(t)) depth--;
+      else if (depth === 0) {
+        // a lambda's parameters run to its colon: their `=` and `,` are its own
+        if (isKeyword(t, "lambda")) lambdas++;
+        else if (lambdas > 0) lambdas -= isOp(t, ":") ? 1 : 0;
+        else if (match(t)) return i;
+      }
+    }
+    return to;
+  }
+
+  /** Ranges of [from, to) between top-level `separator` tokens. */
+  private split(from: number, to: number, separator: string): Array<[number, number]> {
+    const parts: Array<[number, number]> = [];
+    let start = from;
+    for (let at = this.find(start, to, (t) => isOp(t, separator)); at < to; at = this.find(start, to, (t) => isOp(t, separator))) {
+      parts.push([start, at]);
+      start = at + 1;
+    }
+    parts.push([start, to]);
+    return parts;
+  }
+
+  /** The bracket closing the one opened at `open`, or `to - 1` if it is not closed before `to`. */
+  private closing(open: number, to: number): number {
+    let depth = 0;
+    for (let i = open; i < to; i++) {
+      if (opens(this.tokens[i])) depth++;
+      else if (closes(this.tokens[i]) && --depth === 0) return i;
+    }
+    return to - 1;
+  }
 }
 
 /** Top-level package of a dotted module name: `os.path` → `os`. */

@@ -3,7 +3,7 @@
 import { timestampMillis } from "../events/validation.js";
 import type { Envelope, EnvelopeOf, EventLocation } from "../events/types.js";
 import type { FixStrategy } from "../analysis/fixStrategy.js";
-import { deriveFailure, deriveSuccess, type DerivedAttempt, type DerivedFailure, type Projected, type Summariser } from "./derive.js";
+import { deriveFailure, deriveSuccess, type DerivedAttempt, type DerivedFailure, type Projected } from "./derive.js";
 import type { Projection } from "./projection.js";
 
 export interface AttemptRecord {
@@ -137,8 +137,6 @@ export function recordsOf(index: AttemptsState, ids: string[]): AttemptRecord[] 
 
 /** The whole entry of an attempt, as the API shows it: its facts from the log plus everything derived. */
 export interface EntryContext {
-  /** Code summaries, cached: an entry is shown far more often than it is recorded. */
-  summarise: Summariser;
   /** What the fix of this failure changed, if it was fixed. */
   fix_strategy: FixStrategy | null;
   /** The session inference joined it to, when not its own. */
@@ -148,7 +146,7 @@ export interface EntryContext {
 export function attemptEntry(record: AttemptRecord, envelope: Envelope, context: EntryContext): Record<string, unknown> {
   if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") throw new Error(`seq ${envelope.seq} is not an attempt`);
   const data = envelope.data;
-  const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data, context.summarise) : deriveSuccess(envelope.data, context.summarise);
+  const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data) : deriveSuccess(envelope.data);
   const common = {
     log_id: record.log_id,
     session_id: record.session_id,

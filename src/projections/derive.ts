@@ -83,8 +83,6 @@ export interface DeriveContext {
   analyzer: boolean;
   /** Older events were archived: a link to an attempt the read models do not hold is to an archived one. */
   archived: boolean;
-  /** summariseCode, or a summary computed ahead of time for the same code (it is a pure function of it). */
-  summarise: Summariser;
   codeOf(record: AttemptRecord): { code: string; summary: CodeSummary };
 }
 
@@ -92,14 +90,14 @@ export function codeHash(code: string): string {
   return createHash("md5").update(code).digest("hex");
 }
 
-export type Summariser = (code: string, codeHash: string) => CodeSummary;
+type Summariser = (code: string) => CodeSummary;
 
 const NO_CODE_SUMMARY = summariseCode("");
 const noSummary: Summariser = () => NO_CODE_SUMMARY;
 
 function deriveAttempt(data: AttemptData, frameFiles: string[], errorType: string | null, extraTags: string[], summarise: Summariser): DerivedAttempt {
   const hash = codeHash(data.code);
-  const summary = summarise(data.code, hash);
+  const summary = summarise(data.code);
   const libraries = librariesUsed(summary, frameFiles, errorType);
   return { code_hash: hash, tags: [...extraTags, ...libraries.map((l) => `lib:${l}`)], libraries, summary };
 }
@@ -142,7 +140,7 @@ export function project(event: StoredEvent, context: DeriveContext): Projected |
     case "AttemptFailed":
     case "AttemptSucceeded": {
       const analyzer = context.analyzer;
-      const summarise = analyzer ? context.summarise : noSummary;
+      const summarise = analyzer ? summariseCode : noSummary;
       const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data, summarise) : deriveSuccess(envelope.data, summarise);
       const record = newRecord(envelope, location, derived);
       const signature = analyzer ? lineSignature(envelope.data.code) : NO_SIGNATURE;

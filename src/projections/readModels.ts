@@ -56,8 +56,6 @@ const ANALYZER_READ_MODELS = new Set<keyof ReadModelStates>(["inference", "analy
 
 // Fixes follow their failures closely, so a small cache of recent codes spares almost every read-back.
 const RECENT_CODES = 512;
-// Enough for every request in flight and the codes entries are read for; the least recently used goes first.
-const CACHED_SUMMARIES = 4096;
 
 /** The last event applied: where a replay from a snapshot resumes. */
 export interface ReadModelsHead {
@@ -94,7 +92,6 @@ export class ReadModels {
       settings: this.settings,
       analyzer: this.analyzer,
       archived: options.archived ?? false,
-      summarise: (code, hash) => this.summarise(code, hash),
       codeOf: (record) => this.codeOf(record),
     };
   }
@@ -131,32 +128,13 @@ export class ReadModels {
     return models;
   }
 
-  /** Code summaries by code hash, most recently used last: retries and repeats often run the same code. */
-  private readonly summaries = new Map<string, CodeSummary>();
-
-  /**
-   * Hands over a summary computed elsewhere (a worker thread, while the event is being written) for code
-   * about to be projected. Summaries are a pure function of the code, so this changes speed, never results.
-   */
-  prepareSummary(codeHash: string, summary: CodeSummary): void {
-    this.summaries.delete(codeHash);
-    this.summaries.set(codeHash, summary);
-    if (this.summaries.size > CACHED_SUMMARIES) this.summaries.delete(this.summaries.keys().next().value!);
-  }
-
-  private summarise(code: string, codeHash: string): CodeSummary {
-    const summary = this.summaries.get(codeHash) ?? summariseCode(code);
-    this.prepareSummary(codeHash, summary);
-    return summary;
-  }
-
   /** An attempt's code and its summary: from the cache, else read back from the log. */
   codeOf(record: AttemptRecord): { code: string; summary: CodeSummary } {
     const cached = this.recentCodes.get(record.log_id);
     if (cached) return cached;
     const envelope = this.options.readEnvelope(record);
     if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") throw new Error(`seq ${envelope.seq} is not an attempt`);
-    return this.rememberCode(record.log_id, envelope.data.code, this.summarise(envelope.data.code, record.code_hash));
+    return this.rememberCode(record.log_id, envelope.data.code, summariseCode(envelope.data.code));
   }
 
   private rememberCode(logId: string, code: string, summary: CodeSummary) {
@@ -181,7 +159,6 @@ export class ReadModels {
     const fixer = record.status === "failed" && isFixed(record) ? this.states.attempts.byId.get((record.fixed_by ?? record.inferred_fixed_by)!) : undefined;
     const session = effectiveSession(this.states.sessions, record.session_id);
     return attemptEntry(record, envelope, {
-      summarise: this.context.summarise,
       fix_strategy: fixer ? fixBetween(record, fixer, this.context, record.fixed_by === null).strategy : null,
       inferred_session_id: session === record.session_id ? null : session,
     });

@@ -10,12 +10,11 @@ import type { AttemptFailedData, AttemptSucceededData, EventDraft, EventLocation
 import { loadSnapshots, writeSnapshots } from "./snapshots.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
-import { codeHash, type AnalyzerSettings } from "../projections/derive.js";
+import type { AnalyzerSettings } from "../projections/derive.js";
 import { sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels, type ReadModelOptions } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
-import { SummaryPool } from "./summaryPool.js";
 
 export interface ServiceOptions extends EventLogOptions {
   analyzer?: AnalyzerSettings;
@@ -77,8 +76,6 @@ export class ScriptlogService {
   private readonly inFlight = new Map<string, InFlight>();
   private subscription: Subscription | null = null;
   private replayed: Promise<void> | null = null;
-
-  private readonly summaries = new SummaryPool();
 
   private readonly checkpointer: Checkpointer | null;
   private readonly readModelOptions: ReadModelOptions;
@@ -168,7 +165,6 @@ export class ScriptlogService {
     await this.checkpointer?.stop();
     // Next start-up projects only what follows this point.
     if (this.options.snapshots && this.log.isReplayed && this.failure === null) await writeSnapshots(this.models, this.options.snapshots.dir);
-    await this.summaries.close();
     this.subscription?.unsubscribe();
   }
 
@@ -182,12 +178,7 @@ export class ScriptlogService {
     const sessionId = this.sessionFor(body);
     const fixes = body.status === "success" ? this.unfixedFailures(sessionId) : [];
     const drafts = this.decide(body, logId, sessionId, requestHash, fixes);
-    // Parsing is the costliest part of deriving an attempt: a worker does it before the events are written,
-    // so the projection (on this thread) finds the summary ready. If the worker fails, the projection parses.
-    const done = this.summaries
-      .summarise(body.code)
-      .then((summary) => this.models.prepareSummary(codeHash(body.code), summary), () => undefined)
-      .then(() => this.log.append(drafts));
+    const done = this.log.append(drafts);
     this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
     try {
       await done;
