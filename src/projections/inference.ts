@@ -3,9 +3,9 @@
 // The state is a sliding window of recent attempts, so memory stays bounded by the window, not the log.
 import { lineSimilarity } from "../analysis/similarity.js";
 import type { AttemptData } from "../events/types.js";
-import { recordsOf, type AttemptRecord } from "./attempts.js";
+import { compareByTime, recordsOf, type AttemptRecord } from "./attempts.js";
 import type { DeriveContext, InferredLink, Projected } from "./derive.js";
-import type { Projection } from "./projection.js";
+import { insertSorted, type Projection } from "./projection.js";
 import { effectiveSession } from "./sessions.js";
 
 interface Candidate {
@@ -17,11 +17,12 @@ interface Candidate {
 export interface InferenceState {
   /** In the order they were recorded. */
   window: Candidate[];
+  /** In the order they ran (compareByTime), so the search can stop at the first similar one. */
   byKey: Map<string, Candidate[]>;
 }
 
-// Only the latest this many attempts with one prompt or image are compared: more within one window is a
-// template being reused, not one script being retried.
+// At most this many attempts with one prompt or image are looked at, the latest first: more within one window
+// is a template being reused, not one script being retried.
 const MAX_COMPARED = 200;
 
 function keysOf(data: AttemptData): string[] {
@@ -35,30 +36,33 @@ function keysOf(data: AttemptData): string[] {
 export function inferPrevious(context: DeriveContext, record: AttemptRecord, data: AttemptData, signature: Uint32Array): InferredLink | null {
   // Only an attempt that starts a session the service assigned: never one the client linked.
   if (data.session_assigned !== true || context.sessions.byId.has(record.session_id)) return null;
+  const { inferWindowMs, inferSimilarity } = context.settings;
   let best: { candidate: Candidate; similarity: number } | null = null;
   for (const key of keysOf(data)) {
     const candidates = context.inference.byKey.get(key) ?? [];
-    for (let i = candidates.length - 1; i >= Math.max(0, candidates.length - MAX_COMPARED); i--) {
+    const last = Math.max(0, candidates.length - MAX_COMPARED);
+    for (let i = candidates.length - 1; i >= last; i--) {
       const candidate = candidates[i];
       const age = record.time - candidate.record.time;
-      if (age < 0 || age > context.settings.inferWindowMs) continue;
-      if (best && compareCandidates(candidate, best.candidate) <= 0) continue;
+      if (age < 0) continue; // it ran after this one
+      // The rest ran earlier still: out of the window, or no later than the best found under another key.
+      if (age > inferWindowMs || (best && compareByTime(candidate.record, best.candidate.record) <= 0)) break;
       const similarity = lineSimilarity(signature, candidate.signature);
-      if (similarity >= context.settings.inferSimilarity) best = { candidate, similarity };
+      if (similarity >= inferSimilarity) {
+        best = { candidate, similarity };
+        break;
+      }
     }
   }
   if (!best) return null;
   return { previous: best.candidate.record, session_id: effectiveSession(context.sessions, best.candidate.record.session_id), similarity: best.similarity };
 }
 
-/** Later-running first, then later-recorded. */
-const compareCandidates = (a: Candidate, b: Candidate) => a.record.time - b.record.time || a.record.seq - b.record.seq;
-
 function addCandidate(state: InferenceState, candidate: Candidate): void {
   state.window.push(candidate);
   for (const key of candidate.keys) {
     const list = state.byKey.get(key);
-    if (list) list.push(candidate);
+    if (list) insertSorted(list, candidate, (a, b) => compareByTime(a.record, b.record));
     else state.byKey.set(key, [candidate]);
   }
 }
@@ -89,7 +93,7 @@ export function inferenceProjection(windowMs: number): Projection<InferenceState
   };
   return {
     name: "inference",
-    version: 1,
+    version: 2,
     initial: () => ({ window: [], byKey: new Map() }),
     reducers: { AttemptFailed: add, AttemptSucceeded: add },
     toJSON: (state) => state.window.map((c) => [c.record.log_id, c.keys, [...c.signature]]),
