@@ -268,15 +268,19 @@ export class ScriptlogService {
 
   private resultOf(logId: string): AttemptResult {
     const record = this.record(logId);
-    const session = sessionView(this.models.states.sessions, record.session_id);
     return {
       log_id: record.log_id,
       session_id: record.session_id,
       status: record.status,
       error_type: record.error_type,
       error_category: record.error_category,
-      fixed: (session?.attempts ?? []).filter((a) => a.fixed_by === logId).map((a) => a.log_id),
+      fixed: record.status === "success" ? this.fixedBy(record) : [],
     };
+  }
+
+  private fixedBy(success: AttemptRecord): string[] {
+    const session = sessionView(this.models.states.sessions, success.session_id);
+    return (session?.attempts ?? []).filter((a) => a.fixed_by === success.log_id).map((a) => a.log_id);
   }
 
   record(logId: string): AttemptRecord {
