@@ -18,7 +18,7 @@ export interface CodeSummary {
 
 /** Unix line endings: CRLF code (the original system's logs have it) must summarise and diff like LF code. */
 export function normaliseNewlines(code: string): string {
-  return code.replace(/\r\n?/g, "\n");
+  return code.includes("\r") ? code.replace(/\r\n?/g, "\n") : code;
 }
 
 export function summariseCode(source: string): CodeSummary {
