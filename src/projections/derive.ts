@@ -84,6 +84,8 @@ export interface DeriveContext {
   /** Older events were archived: a link to an attempt the read models do not hold is to an archived one. */
   archived: boolean;
   codeOf(record: AttemptRecord): { code: string; summary: CodeSummary };
+  /** Facts already derived from this very data object (on a worker thread, while it was being written). */
+  preparedFacts(data: AttemptData): AttemptFacts | undefined;
 }
 
 export function codeHash(code: string): string {
@@ -130,6 +132,19 @@ export function fixBetween(failure: AttemptRecord, success: AttemptRecord, conte
 
 const NO_SIGNATURE = new Uint32Array(0);
 
+/** What an attempt's data says on its own, before any read model is consulted: a pure function of the data. */
+export interface AttemptFacts {
+  derived: DerivedFailure | DerivedAttempt;
+  /** Its lines, for session inference. */
+  signature: Uint32Array;
+}
+
+export function attemptFacts(type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData, analyzer = true): AttemptFacts {
+  const summarise = analyzer ? summariseCode : noSummary;
+  const derived = type === "AttemptFailed" ? deriveFailure(data as AttemptFailedData, summarise) : deriveSuccess(data as AttemptSucceededData, summarise);
+  return { derived, signature: analyzer ? lineSignature(data.code) : NO_SIGNATURE };
+}
+
 /**
  * Derives what an event means, given the read models as they stood before the event; null for a link to an
  * archived attempt (the read models cover the retained days only).
@@ -140,10 +155,8 @@ export function project(event: StoredEvent, context: DeriveContext): Projected |
     case "AttemptFailed":
     case "AttemptSucceeded": {
       const analyzer = context.analyzer;
-      const summarise = analyzer ? summariseCode : noSummary;
-      const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data, summarise) : deriveSuccess(envelope.data, summarise);
+      const { derived, signature } = context.preparedFacts(envelope.data) ?? attemptFacts(envelope.type, envelope.data, analyzer);
       const record = newRecord(envelope, location, derived);
-      const signature = analyzer ? lineSignature(envelope.data.code) : NO_SIGNATURE;
       const inferred = analyzer ? inferPrevious(context, record, envelope.data, signature) : null;
       const fixes = inferred && record.status === "success" ? inferredFixes(context, record, inferred) : [];
       return { envelope, location, derived: { ...derived, record, signature, inferred, fixes } } as Projected;

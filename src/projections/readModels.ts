@@ -3,10 +3,10 @@
 // read models see the records it holds.
 import { type Observable, type OperatorFunction, scan } from "rxjs";
 import { summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
-import type { Envelope, EventLocation, StoredEvent } from "../events/types.js";
+import type { AttemptData, Envelope, EventLocation, StoredEvent } from "../events/types.js";
 import { analysisProjection, type AnalysisState } from "./analysis.js";
 import { attemptEntry, attemptsProjection, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
-import { DEFAULT_ANALYZER_SETTINGS, fixBetween, project, type AnalyzerSettings, type DeriveContext, type Projected } from "./derive.js";
+import { DEFAULT_ANALYZER_SETTINGS, fixBetween, project, type AnalyzerSettings, type AttemptFacts, type DeriveContext, type Projected } from "./derive.js";
 import { failuresProjection } from "./failures.js";
 import { inferenceProjection, type InferenceState } from "./inference.js";
 import { reduce, type Projection } from "./projection.js";
@@ -93,7 +93,19 @@ export class ReadModels {
       analyzer: this.analyzer,
       archived: options.archived ?? false,
       codeOf: (record) => this.codeOf(record),
+      preparedFacts: (data) => (this.analyzer ? this.prepared.get(data) : undefined),
     };
+  }
+
+  /** Facts derived ahead of time, by the very data object they were derived from (so they cannot go astray). */
+  private readonly prepared = new WeakMap<object, AttemptFacts>();
+
+  /**
+   * Hands over the facts of an attempt about to be appended, derived elsewhere (a worker thread, while other
+   * requests are being written). They are a pure function of the data, so this changes speed, never results.
+   */
+  prepareFacts(data: AttemptData, facts: AttemptFacts): void {
+    this.prepared.set(data, facts);
   }
 
   apply(event: StoredEvent): this {

@@ -6,7 +6,7 @@ import { latestCheckpointFile } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
 import { readBoundary } from "../store/archiveBoundary.js";
 import { canonicalJson } from "../events/envelope.js";
-import type { AttemptFailedData, AttemptSucceededData, EventDraft, EventLocation } from "../events/types.js";
+import type { AttemptEventDraft, AttemptFailedData, AttemptSucceededData, EventDraft, EventLocation, StoredEvent } from "../events/types.js";
 import { loadSnapshots, writeSnapshots } from "./snapshots.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
@@ -15,6 +15,7 @@ import { sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels, type ReadModelOptions } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
+import { DerivationPool } from "./derivationPool.js";
 
 export interface ServiceOptions extends EventLogOptions {
   analyzer?: AnalyzerSettings;
@@ -22,6 +23,8 @@ export interface ServiceOptions extends EventLogOptions {
   snapshots?: { dir: string; onMessage: (line: string) => void };
   /** Sign checkpoints of the chain head with this key. */
   checkpoints?: { key: SignerKey; policy: CheckpointPolicy };
+  /** Worker threads deriving incoming attempts' facts; by default one per core beside the main thread's. */
+  derivationWorkers?: number;
 }
 
 /** A POST /api/logs/attempts body, already checked against its schema. */
@@ -77,6 +80,10 @@ export class ScriptlogService {
   private subscription: Subscription | null = null;
   private replayed: Promise<void> | null = null;
 
+  private readonly derivations: DerivationPool;
+  /** The last request handed to the log: requests are appended in the order they were decided. */
+  private lastEnqueued: Promise<unknown> = Promise.resolve();
+
   private readonly checkpointer: Checkpointer | null;
   private readonly readModelOptions: ReadModelOptions;
 
@@ -90,6 +97,7 @@ export class ScriptlogService {
       readEnvelope: (location: EventLocation) => log.readEnvelope(location),
     };
     this.models = new ReadModels(this.readModelOptions);
+    this.derivations = new DerivationPool(options.derivationWorkers);
     this.checkpointer = options.checkpoints
       ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) => console.error("scriptlog: could not write a checkpoint:", err))
       : null;
@@ -163,6 +171,7 @@ export class ScriptlogService {
   async close(): Promise<void> {
     await this.log.close();
     await this.checkpointer?.stop();
+    await this.derivations.close();
     // Next start-up projects only what follows this point.
     if (this.options.snapshots && this.log.isReplayed && this.failure === null) await writeSnapshots(this.models, this.options.snapshots.dir);
     this.subscription?.unsubscribe();
@@ -178,7 +187,7 @@ export class ScriptlogService {
     const sessionId = this.sessionFor(body);
     const fixes = body.status === "success" ? this.unfixedFailures(sessionId) : [];
     const drafts = this.decide(body, logId, sessionId, requestHash, fixes);
-    const done = this.log.append(drafts);
+    const done = this.append(drafts);
     this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
     try {
       await done;
@@ -186,6 +195,25 @@ export class ScriptlogService {
       this.inFlight.delete(logId);
     }
     return { result: this.resultOf(logId), replayed: false };
+  }
+
+  /**
+   * Derives the attempt's facts on a worker while earlier requests are written, then appends. Appends keep
+   * the order requests were decided in, as a later one may refer to an earlier one (previous_attempt_id, a
+   * fix). If the worker fails, the projection derives the facts itself.
+   */
+  private append(drafts: EventDraft[]): Promise<StoredEvent[]> {
+    const attempt = drafts[0] as AttemptEventDraft;
+    const prepared = this.derivations.facts(attempt.type, attempt.data).then(
+      (facts) => this.models.prepareFacts(attempt.data, facts),
+      () => undefined,
+    );
+    let appended!: Promise<StoredEvent[]>;
+    const enqueued = Promise.all([this.lastEnqueued, prepared]).then(() => {
+      appended = this.log.append(drafts);
+    });
+    this.lastEnqueued = enqueued;
+    return enqueued.then(() => appended);
   }
 
   /** The first result of a request with this log_id, if one was made with the same body; 409 if not. */

@@ -98,13 +98,11 @@ export class EventLog {
   }
 
   /** Appends the events of one request atomically: all land in the same durable batch, or none do. */
-  append(drafts: EventDraft[]): Promise<StoredEvent[]> {
+  async append(drafts: EventDraft[]): Promise<StoredEvent[]> {
     if (!this.isReady) {
-      return Promise.reject(
-        this.failure
-          ? new ScriptlogError("log_unavailable", `the log stopped accepting writes: ${this.failure.message}`)
-          : new ScriptlogError("not_ready", "the log is still being replayed"),
-      );
+      throw this.failure
+        ? new ScriptlogError("log_unavailable", `the log stopped accepting writes: ${this.failure.message}`)
+        : new ScriptlogError("not_ready", "the log is still being replayed");
     }
     for (const draft of drafts) this.checkDraft(draft);
     return new Promise((resolve, reject) => {
