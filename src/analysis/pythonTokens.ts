@@ -4,9 +4,9 @@
 // and a stray character is skipped. f-strings are not opaque: the expressions in their replacement fields are
 // tokenized too, each field wrapped in `{` `}`, so calls inside them count like any other.
 //
-// Hand-written because the summaries built on it run for every recorded attempt: it is about fifty times
-// faster than a full parse with @lezer/python, and the test suite checks what it yields against CPython's
-// `ast` module on real scripts.
+// Hand-written because the code summaries built on it run for every recorded attempt: they cost about a
+// twelfth of a full parse with @lezer/python (33 against 400 µs per KB), and the test suite checks what they
+// yield against CPython's `ast` module on real scripts.
 
 export type PyTokenKind = "name" | "op" | "string" | "number" | "newline" | "fstring_start" | "fstring_end";
 
