@@ -46,6 +46,7 @@ const AUGMENTED = new Set(["+=", "-=", "*=", "/=", "//=", "%=", "**=", ">>=", "<
 const isName = (t: PyToken | undefined): boolean => t?.kind === "name" && !KEYWORDS.has(t.text);
 const isKeyword = (t: PyToken | undefined, word: string) => t?.kind === "name" && t.text === word;
 const isOp = (t: PyToken | undefined, op: string) => t?.kind === "op" && t.text === op;
+const isColon = (t: PyToken) => isOp(t, ":");
 const opens = (t: PyToken) => t.kind === "fstring_start" || (t.kind === "op" && (t.text === "(" || t.text === "[" || t.text === "{"));
 const closes = (t: PyToken) => t.kind === "fstring_end" || (t.kind === "op" && (t.text === ")" || t.text === "]" || t.text === "}"));
 /** A `(` after one of these opens a call's arguments, where `name=` is a keyword, not a binding. */
@@ -87,15 +88,8 @@ class SummaryReader {
     const first = this.tokens[from];
     if (isKeyword(first, "async")) return this.statement(from + 1, to);
     if (isOp(first, "@")) return this.expression(from + 1, to); // a decorator
-    if (this.isSoftKeywordHeader(from, to)) {
-      // `match subject:` reads its subject; `case pattern:` binds captures and reads nothing we summarise
-      const colon = this.find(from + 1, to, (t) => isOp(t, ":"));
-      if (first.text === "match") this.expression(from + 1, colon);
-      if (colon + 1 < to) this.statement(colon + 1, to);
-      return;
-    }
-    if (first.kind === "name" && COMPOUND.has(first.text)) {
-      const colon = this.find(from + 1, to, (t) => isOp(t, ":"));
+    if ((first.kind === "name" && COMPOUND.has(first.text)) || this.isSoftKeywordHeader(from, to)) {
+      const colon = this.find(from + 1, to, isColon);
       this.header(first.text, from, colon);
       // `if ready: run()` — a simple statement on the header's line
       if (colon + 1 < to) this.statement(colon + 1, to);
@@ -109,7 +103,7 @@ class SummaryReader {
     const [first, second] = [this.tokens[from], this.tokens[from + 1]];
     if (first.kind !== "name" || (first.text !== "match" && first.text !== "case") || !second) return false;
     if (second.kind === "op" && !opens(second) && second.text !== "-" && second.text !== "*") return false; // match = 1, match.x
-    return this.find(from + 1, to, (t) => isOp(t, ":")) < to;
+    return this.find(from + 1, to, isColon) < to;
   }
 
   private header(keyword: string, from: number, colon: number): void {
@@ -147,7 +141,9 @@ class SummaryReader {
         }
         return;
       }
-      default: // if, elif, while; else, try and finally have nothing before their colon
+      case "case":
+        return; // its pattern binds captures and reads nothing summarised
+      default: // if, elif, while and match read an expression; else, try and finally have none
         return this.expression(from + 1, colon);
     }
   }
@@ -169,7 +165,7 @@ class SummaryReader {
     const parts = this.split(from, to, "=");
     const [targetFrom, targetTo] = parts[0];
     // `x: int = 5` or `x: int`: the annotation is read, the target bound
-    const annotation = this.find(targetFrom, targetTo, (t) => isOp(t, ":"));
+    const annotation = this.find(targetFrom, targetTo, isColon);
     if (annotation < targetTo) {
       this.targets(targetFrom, annotation, true);
       this.expression(annotation + 1, targetTo);
@@ -255,7 +251,7 @@ class SummaryReader {
       if (KEYWORDS.has(t.text)) {
         if (t.text === "for") i = this.find(i + 1, to, (u) => isKeyword(u, "in")); // comprehension targets
         else if (t.text === "lambda") {
-          const colon = this.find(i + 1, to, (u) => isOp(u, ":"));
+          const colon = this.find(i + 1, to, isColon);
           this.parameters(i + 1, colon);
           i = colon;
         }
