@@ -169,6 +169,7 @@ export class ScriptlogService {
   }
 
   async close(): Promise<void> {
+    await this.lastEnqueued; // requests being derived are appended, not dropped
     await this.log.close();
     await this.checkpointer?.stop();
     await this.derivations.close();
