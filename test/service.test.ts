@@ -1,8 +1,8 @@
 // The service in-process: what HTTP cannot pin down, such as the order of requests made at the same moment.
 import { expect } from "chai";
-import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ScriptlogService } from "../src/service/scriptlogService.js";
+import { rawEventLines } from "../src/store/rawEvents.js";
 import { removeTempDirs, tempDir } from "./helpers/server.js";
 
 describe("recording attempts (in-process service)", () => {
@@ -23,7 +23,8 @@ describe("recording attempts (in-process service)", () => {
     expect(results.map((r) => r.result.session_id)).to.satisfy((ids: string[]) => new Set(ids).size === 1);
     expect(results[2].result.fixed).to.deep.equal(["a0", "a1"]);
 
-    const lines = readdirSync(events).filter((f) => f.endsWith(".jsonl")).flatMap((f) => readFileSync(path.join(events, f), "utf8").trim().split("\n"));
+    const lines: string[] = [];
+    for await (const line of rawEventLines(events, 0)) lines.push(line);
     const types = lines.map((l) => JSON.parse(l) as { type: string; data: { log_id?: string } }).map((e) => `${e.type}${e.data.log_id ? ` ${e.data.log_id}` : ""}`);
     expect(types).to.deep.equal([
       "AttemptFailed a0",
