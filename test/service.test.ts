@@ -44,4 +44,34 @@ describe("recording attempts (in-process service)", () => {
       await reopened.close();
     }
   });
+
+  it("keeps session totals right when attempts arrive out of time order, live and after a snapshot", async () => {
+    const dir = tempDir();
+    const options = { snapshots: { dir: path.join(dir, "projections"), onMessage: () => {} } };
+    const at = (minute: number) => `2026-03-01T10:${String(minute).padStart(2, "0")}:00.000Z`;
+    const record = (service: ScriptlogService, session_id: string, status: "failed" | "success", minute: number) =>
+      service.recordAttempt({ status, code: `print(${minute})\n`, session_id, timestamp: at(minute) });
+
+    const first = await ScriptlogService.open(path.join(dir, "events"), options);
+    await first.start();
+    try {
+      await record(first, "s1", "failed", 2);
+      await record(first, "s1", "success", 3);
+      await record(first, "s1", "success", 1); // s1 now began with a success
+      await record(first, "s2", "success", 5);
+      await record(first, "s2", "failed", 4); // s2's success is now its second attempt
+      await record(first, "s3", "failed", 6);
+      expect(first.models.states.sessions.totals).to.deep.equal({ sessions: 3, resolved: 2, first_attempt_successes: 1, attempts_to_success_sum: 1 + 2 });
+    } finally {
+      await first.close(); // writes the snapshot
+    }
+    const reopened = await ScriptlogService.open(path.join(dir, "events"), options);
+    await reopened.start();
+    try {
+      await record(reopened, "s2", "failed", 0); // and now its third
+      expect(reopened.models.states.sessions.totals).to.deep.equal({ sessions: 3, resolved: 2, first_attempt_successes: 1, attempts_to_success_sum: 1 + 3 });
+    } finally {
+      await reopened.close();
+    }
+  });
 });

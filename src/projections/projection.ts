@@ -24,18 +24,19 @@ export function reduce<S>(projection: Projection<S>, state: S, event: Projected)
   return reducer ? reducer(state, event) : state;
 }
 
-/** Inserts into an array kept sorted by `compare`, after any equal items; appending (the usual case) is O(1). */
-export function insertSorted<T>(array: T[], item: T, compare: (a: T, b: T) => number): void {
+/**
+ * Inserts into an array kept sorted by `compare`, after any equal items, and returns where; appending (the
+ * usual case) is O(1).
+ */
+export function insertSorted<T>(array: T[], item: T, compare: (a: T, b: T) => number): number {
   let lo = 0;
   let hi = array.length;
-  if (hi === 0 || compare(array[hi - 1], item) <= 0) {
-    array.push(item);
-    return;
-  }
+  if (hi === 0 || compare(array[hi - 1], item) <= 0) return array.push(item) - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (compare(array[mid], item) <= 0) lo = mid + 1;
     else hi = mid;
   }
   array.splice(lo, 0, item);
+  return lo;
 }

@@ -10,6 +10,8 @@ export interface SessionView {
   attempts: AttemptRecord[];
   /** Some attempts were joined to it by inference. */
   inferred: boolean;
+  /** Index in `attempts` of the first success, -1 before one: kept as attempts arrive, so appending stays O(1). */
+  firstSuccess: number;
 }
 
 export interface SessionTotals {
@@ -44,8 +46,7 @@ export function sessionView(state: SessionsState, sessionId: string): SessionVie
 const emptyTotals = (): SessionTotals => ({ sessions: 0, resolved: 0, first_attempt_successes: 0, attempts_to_success_sum: 0 });
 
 /** What one session adds to the totals. */
-function contribution(session: SessionView): SessionTotals {
-  const firstSuccess = session.attempts.findIndex((a) => a.status === "success");
+function contribution({ firstSuccess }: SessionView): SessionTotals {
   const resolved = firstSuccess >= 0 ? 1 : 0;
   return { sessions: 1, resolved, first_attempt_successes: firstSuccess === 0 ? 1 : 0, attempts_to_success_sum: resolved * (firstSuccess + 1) };
 }
@@ -72,9 +73,11 @@ function add(state: SessionsState, { derived }: Projected<"AttemptFailed" | "Att
   if (derived.inferred && derived.inferred.session_id !== record.session_id) state.aliases.set(record.session_id, derived.inferred.session_id);
   const id = effectiveSession(state, record.session_id);
   let session = state.byId.get(id);
-  if (!session) state.byId.set(id, (session = { session_id: id, attempts: [], inferred: false }));
+  if (!session) state.byId.set(id, (session = { session_id: id, attempts: [], inferred: false, firstSuccess: -1 }));
   account(state, session, -1);
-  insertSorted(session.attempts, record, compareByTime);
+  const at = insertSorted(session.attempts, record, compareByTime);
+  if (session.firstSuccess >= at) session.firstSuccess++;
+  if (record.status === "success" && (session.firstSuccess < 0 || at < session.firstSuccess)) session.firstSuccess = at;
   if (derived.inferred) session.inferred = true;
   account(state, session, 1);
   return state;
@@ -100,7 +103,12 @@ export const sessionsProjection: Projection<
     totals: { ...json.totals },
     byModel: new Map(json.by_model.map(([model, totals]) => [model, { ...totals }])),
     aliases: new Map(json.aliases),
-    byId: new Map(json.sessions.map(([id, ids, inferred]) => [id, { session_id: id, attempts: recordsOf(index, ids), inferred }])),
+    byId: new Map(
+      json.sessions.map(([id, ids, inferred]) => {
+        const attempts = recordsOf(index, ids);
+        return [id, { session_id: id, attempts, inferred, firstSuccess: attempts.findIndex((a) => a.status === "success") }];
+      }),
+    ),
   }),
 };
 
