@@ -51,24 +51,37 @@ async function load(url: string, seconds: number): Promise<{ rps: number; p99: n
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors };
 }
 
+/** Lines in the daily files of a log directory. */
+function eventsIn(dir: string): number {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".jsonl"))
+    .reduce((n, f) => n + readFileSync(path.join(dir, f), "utf8").split("\n").length - 1, 0);
+}
+
+/** Serves with `script`, loads it, stops it (SIGTERM); returns the load figures and the events it wrote. */
+async function loadServer(script: string, events: string, seconds: number) {
+  const server = await startChild(script, { EVENTS_DIR: events });
+  const measured = await load(server.url, seconds);
+  server.child.kill("SIGTERM");
+  await new Promise((r) => server.child.once("exit", r));
+  return { ...measured, events: events ? eventsIn(events) : 0 };
+}
+
 async function benchWrites() {
   console.log("\n== writes: POST /api/logs/attempts, ~2 KB bodies, 64 connections ==");
   const seconds = quick ? 3 : 8;
   const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
   try {
-    const bare = await startChild(path.join(HERE, "bareKoa.js"), {});
-    const baseline = await load(bare.url, seconds);
-    bare.child.kill();
-    const ours = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
-    const measured = await load(ours.url, seconds);
-    ours.child.kill("SIGTERM");
-    await new Promise((r) => ours.child.once("exit", r));
-    const events = readdirSync(path.join(dir, "events")).filter((f) => f.endsWith(".jsonl"))
-      .reduce((n, f) => n + readFileSync(path.join(dir, "events", f), "utf8").split("\n").length - 1, 0);
-    line("bare Koa + koa-body (answers only)", `${baseline.rps.toFixed(0)} req/s, p99 ${baseline.p99} ms`);
-    line("scriptlog (validate, append, fsync, project)", `${measured.rps.toFixed(0)} req/s, p99 ${measured.p99} ms, ${measured.errors} errors`);
-    line("events durably written", `${events}`);
-    line("ratio (target >= 0.6)", `${(measured.rps / baseline.rps).toFixed(2)}`);
+    const bare = await loadServer(path.join(HERE, "bareKoa.js"), "", seconds);
+    const durable = await loadServer(path.join(HERE, "durableAppend.js"), path.join(dir, "append-only"), seconds);
+    const ours = await loadServer(path.join(ROOT, "bin/scriptlog.js"), path.join(dir, "events"), seconds);
+    const show = (label: string, r: typeof ours) =>
+      line(label, `${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.errors} errors${r.events ? `, ${r.events} events fsync'd` : ""}`);
+    show("bare Koa + koa-body (answers only)", bare);
+    show("Koa + durable append only (no service)", durable);
+    show("scriptlog (validate, append, fsync, project)", ours);
+    line("ratio: durable append only / bare Koa", `${(durable.rps / bare.rps).toFixed(2)}`);
+    line("ratio: scriptlog / bare Koa (target >= 0.6)", `${(ours.rps / bare.rps).toFixed(2)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
