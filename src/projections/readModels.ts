@@ -108,6 +108,10 @@ export class ReadModels {
     this.prepared.set(data, facts);
   }
 
+  hasPreparedFacts(data: AttemptData): boolean {
+    return this.prepared.has(data);
+  }
+
   apply(event: StoredEvent): this {
     const projected = project(event, this.context);
     if (projected && (projected.envelope.type === "AttemptFailed" || projected.envelope.type === "AttemptSucceeded")) {

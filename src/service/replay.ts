@@ -1,12 +1,15 @@
 // Replays a log directory into fresh read models without taking its lock: for rebuild, export and the
-// other commands that read beside a running server.
-import { lastValueFrom, takeWhile, tap } from "rxjs";
+// other commands that read beside a running server. Worker threads derive the attempts' facts ahead of the
+// projection (see factsAhead).
+import { identity, lastValueFrom, takeWhile, tap } from "rxjs";
 import type { AnalyzerSettings } from "../projections/derive.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
 import { EnvelopeReader } from "../store/envelopeReader.js";
 import { readLog } from "../store/logReader.js";
 import { readBoundary } from "../store/archiveBoundary.js";
 import type { StoredEvent } from "../events/types.js";
+import { DerivationPool } from "./derivationPool.js";
+import { factsAhead } from "./factsAhead.js";
 
 export interface ReplayOptions {
   settings?: AnalyzerSettings;
@@ -17,16 +20,21 @@ export interface ReplayOptions {
   onEvent?: (event: StoredEvent) => void;
   /** Keep the log's files open for reading entries back; the caller then calls models.close(). */
   keepOpen?: boolean;
+  /** Worker threads deriving facts ahead; 0 derives them on the main thread. Default: one per spare core. */
+  derivationWorkers?: number;
 }
 
 export async function replayReadModels(eventsDir: string, options: ReplayOptions = {}): Promise<ReadModels> {
   const reader = new EnvelopeReader(eventsDir);
   const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, archived: readBoundary(eventsDir) !== null, readEnvelope: (location) => reader.read(location), close: () => reader.close() });
+  const pool = models.analyzer && options.derivationWorkers !== 0 ? new DerivationPool(options.derivationWorkers) : null;
+  const ahead = pool ? factsAhead(pool, models) : null;
   try {
     await lastValueFrom(
-      readLog(eventsDir).pipe(
+      readLog(eventsDir, { pace: ahead?.pace }).pipe(
         takeWhile((e) => options.while?.(e) ?? true),
         tap((e) => options.onEvent?.(e)),
+        ahead?.operator ?? identity,
         projectReadModels(models),
       ),
       { defaultValue: models },
@@ -34,6 +42,8 @@ export async function replayReadModels(eventsDir: string, options: ReplayOptions
   } catch (err) {
     reader.close();
     throw err;
+  } finally {
+    await pool?.close();
   }
   if (!options.keepOpen) reader.close();
   return models;

@@ -16,6 +16,7 @@ import { projectReadModels, ReadModels, type ReadModelOptions } from "../project
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import { DerivationPool } from "./derivationPool.js";
+import { factsAhead } from "./factsAhead.js";
 
 export interface ServiceOptions extends EventLogOptions {
   analyzer?: AnalyzerSettings;
@@ -140,16 +141,33 @@ export class ScriptlogService {
     snapshots.onMessage(`scriptlog: loaded snapshot at seq ${this.models.seq}; projecting the events after it`);
   }
 
+  /**
+   * Projects the log after the snapshot (all of it without one), then every append; resolves once the
+   * read models have caught up with the end of the log as it was read. Workers derive the facts of the
+   * attempts ahead of the projection, so the last events read may be projected a little after the log is.
+   */
   private follow(): Promise<void> {
     const from = this.models.seq;
+    const ahead = factsAhead(this.derivations, this.models);
     return new Promise<void>((resolve, reject) => {
-      this.log.replayed.then(() => this.checkpointer?.start()).then(resolve, reject);
+      let end: number | null = null;
+      const caughtUp = () => {
+        if (this.caughtUp || end === null || this.models.seq < end) return;
+        this.caughtUp = true;
+        Promise.resolve(this.checkpointer?.start()).then(resolve, reject);
+      };
+      this.log.replayed.then(() => {
+        end = this.log.chainHead.seq;
+        caughtUp();
+      });
       this.subscription = this.log
-        .events$()
+        .events$(ahead.pace)
         .pipe(
           tap((event) => this.checkpointer?.observe(event)),
           filter((event) => event.envelope.seq > from),
+          ahead.operator,
           projectReadModels(this.models),
+          tap(caughtUp),
         )
         .subscribe({
           error: (err: Error) => {
@@ -164,8 +182,11 @@ export class ScriptlogService {
   /** Why the read models stopped following the log, if they did. */
   failure: Error | null = null;
 
+  /** The read models have projected the whole log as it stood at start-up. */
+  private caughtUp = false;
+
   get ready(): boolean {
-    return this.log.isReady && this.failure === null;
+    return this.caughtUp && this.log.isReady && this.failure === null;
   }
 
   async close(): Promise<void> {
@@ -179,6 +200,8 @@ export class ScriptlogService {
   }
 
   async recordAttempt(body: AttemptBody): Promise<RecordOutcome> {
+    // Sessions, links and fixes are decided from the read models, so they must hold the whole log first.
+    if (!this.caughtUp) throw new ScriptlogError("not_ready", "the log is still being replayed");
     const requestHash = sha256(canonicalBody(body));
     if (body.log_id !== undefined) {
       const repeat = await this.repeatedRequest(body.log_id, requestHash);

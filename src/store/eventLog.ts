@@ -79,13 +79,17 @@ export class EventLog {
     return this.ready && !this.failure && !this.closed;
   }
 
-  /** The whole log, verified (a torn final line is cut off), then every live append: one stream. */
-  events$(): Observable<StoredEvent> {
-    return concat(this.replay$(), this.appended$);
+  /**
+   * The whole log, verified (a torn final line is cut off), then every live append: one stream. `pace` may
+   * hold the replay back between chunks while its consumer catches up.
+   */
+  events$(pace?: () => Promise<void> | undefined): Observable<StoredEvent> {
+    return concat(this.replay$(pace), this.appended$);
   }
 
-  private replay$(): Observable<StoredEvent> {
+  private replay$(pace?: () => Promise<void> | undefined): Observable<StoredEvent> {
     return readLog(this.dir, {
+      pace,
       repairTornTail: true,
       onTornTail: this.options.onTornTail,
       onEnd: (head, lastFile) => {

@@ -22,6 +22,8 @@ export interface ReadOptions {
   onTornTail?: (tail: TornTail) => void;
   /** Called once the whole log is read, with the head of its chain. */
   onEnd?: (head: ChainHead, lastFile: LastFile | null) => void;
+  /** Called after each chunk of lines is passed on; reading waits for the promise it may return (backpressure). */
+  pace?: () => Promise<void> | undefined;
 }
 
 export interface LastFile {
@@ -49,7 +51,7 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
           const envelope = chain.accept(line, file, lineNumber);
           subscriber.next({ envelope: upcast(envelope), location: { file, offset, length } });
           return !stopped;
-        });
+        }, options.pace);
         let size = scan.size;
         if (scan.tail) {
           if (!isLast) {
@@ -83,6 +85,7 @@ interface ScanResult {
 async function scanLines(
   filePath: string,
   onLine: (line: string, offset: number, length: number, lineNumber: number) => boolean,
+  pace?: () => Promise<void> | undefined,
 ): Promise<ScanResult> {
   const handle = await open(filePath, "r");
   try {
@@ -108,6 +111,7 @@ async function scanLines(
       // Copy the unfinished line: `buffer` is reused by the next read.
       carry = Buffer.from(chunk.subarray(start));
       carryOffset = chunkOffset + start;
+      await pace?.();
     }
     return { size: position, tail: carry.length ? { offset: carryOffset, lineNumber: lineNumber + 1 } : null };
   } finally {
