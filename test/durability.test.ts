@@ -1,8 +1,11 @@
 import { expect } from "chai";
-import { appendFileSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { replayReadModels } from "../src/service/replay.js";
-import { get, post, removeTempDirs, spawnServer, startInProcess, tempDir } from "./helpers/server.js";
+import { LOCK_FILE } from "../src/store/lock.js";
+import { sessionDrafts, writeSyntheticLog } from "./bench/syntheticLog.js";
+import { BIN, get, post, removeTempDirs, spawnServer, startInProcess, tempDir } from "./helpers/server.js";
 
 function attempt(i: number) {
   return i % 3 === 2
@@ -143,5 +146,47 @@ describe("durability and replay", () => {
     expect((await get(`${second.url}/health`)).status).to.equal(200);
     second.child.kill("SIGTERM");
     expect(await second.exited).to.equal(0);
+  });
+});
+
+describe("stopping on SIGTERM at any moment", function () {
+  this.timeout(60_000);
+  afterEach(removeTempDirs);
+
+  /** Runs `scriptlog serve` on a log of 20,000 attempts, sends SIGTERM once its output matches `when`. */
+  async function signalWhen(when: RegExp): Promise<{ code: number | null; output: string; dir: string }> {
+    const dir = tempDir();
+    await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(20_000, 200));
+    const child = spawn(process.execPath, [BIN, "serve"], {
+      env: { ...process.env, PORT: "0", EVENTS_DIR: path.join(dir, "events"), PROJECTIONS_DIR: path.join(dir, "projections") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    let signalled = false;
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      if (!signalled && when.test(output)) {
+        signalled = true;
+        child.kill("SIGTERM");
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    return { code, output, dir };
+  }
+
+  it("while replaying: stops at once, exits 0 and releases the lock", async () => {
+    const { code, output, dir } = await signalWhen(/replaying the whole log/);
+    expect(output).to.match(/stopping during start-up/).and.not.match(/listening on/);
+    expect(code).to.equal(0);
+    expect(existsSync(path.join(dir, "events", LOCK_FILE))).to.equal(false);
+  });
+
+  it("the instant it says it listens: shuts down cleanly and leaves its snapshot", async () => {
+    const { code, output, dir } = await signalWhen(/listening on/);
+    expect(output).to.match(/SIGTERM: finishing in-flight requests/);
+    expect(code).to.equal(0);
+    expect(existsSync(path.join(dir, "projections", "meta.json"))).to.equal(true);
   });
 });

@@ -14,7 +14,8 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config, log: (line: string) => void = (l) => console.log(l)): Promise<RunningServer> {
+/** Listens, replays the log, and resolves once ready; aborting `signal` during start-up stops what was started. */
+export async function startServer(config: Config, log: (line: string) => void = (l) => console.log(l), signal?: AbortSignal): Promise<RunningServer> {
   const service = await ScriptlogService.open(config.eventsDir, {
     analyzer: config.analyzer,
     snapshots: { dir: config.projectionsDir, onMessage: log },
@@ -43,13 +44,22 @@ export async function startServer(config: Config, log: (line: string) => void = 
       await service.close();
     })());
   try {
-    await service.start();
+    await Promise.race([service.start(), abortion(signal)]);
   } catch (err) {
     await stop();
     throw err;
   }
   log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.models.seq})`);
   return { url, service, stop };
+}
+
+/** Rejects once `signal` is aborted; never settles without one. */
+function abortion(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_, reject) => {
+    const abort = () => reject(new ScriptlogError("not_ready", `stopped during start-up by ${String(signal!.reason)}`));
+    if (signal?.aborted) abort();
+    else signal?.addEventListener("abort", abort, { once: true });
+  });
 }
 
 async function signingKey(file: string): Promise<SignerKey> {
@@ -63,8 +73,15 @@ async function signingKey(file: string): Promise<SignerKey> {
 const checkpointPolicy = (config: Config) => ({ everyEvents: config.checkpointEveryEvents, everyMs: Math.max(1, config.checkpointEveryMinutes) * 60_000 });
 
 export async function serveCommand(config: Config): Promise<void> {
-  const running = await startServer(config);
+  // Signals are handled from the first moment: a supervisor may stop the service while it replays, or the
+  // instant it says it listens.
+  let running: RunningServer | null = null;
+  const startUp = new AbortController();
   const shutdown = (signal: string) => {
+    if (!running) {
+      console.log(`scriptlog: ${signal}: stopping during start-up`);
+      return startUp.abort(signal);
+    }
     console.log(`scriptlog: ${signal}: finishing in-flight requests`);
     running.stop().then(
       () => process.exit(0),
@@ -76,4 +93,10 @@ export async function serveCommand(config: Config): Promise<void> {
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
+  try {
+    running = await startServer(config, undefined, startUp.signal);
+  } catch (err) {
+    if (!startUp.signal.aborted) throw err;
+    process.exit(0);
+  }
 }
