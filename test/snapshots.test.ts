@@ -82,4 +82,20 @@ describe("snapshots and fast start", function () {
       await server.exited;
     }
   });
+
+  it("still refuses to start on a changed line that the snapshot covers, naming file and line", async () => {
+    const root = tempDir();
+    const events = path.join(root, "events");
+    await serveAndPost(events, 0, 6);
+    expect(JSON.parse(readFileSync(path.join(root, "projections", "meta.json"), "utf8"))).to.include({ seq: 8 });
+    const file = readdirSync(events).find((f) => f.endsWith(".jsonl"))!;
+    const lines = readFileSync(path.join(events, file), "utf8").split("\n");
+    lines[2] = lines[2].replace("makedir", "makedirs");
+    writeFileSync(path.join(events, file), lines.join("\n"));
+    const refused = await spawnServer(events).then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    expect(refused).to.include(`${file}:3 (seq 3): hash does not match`);
+  });
 });

@@ -59,6 +59,26 @@ export function sealEnvelope(unhashed: Omit<Envelope, "hash">): { envelope: Enve
 
 const HASH_MEMBER = ',"hash":"';
 
+const PREV_HASH_MEMBER = ',"prev_hash":"';
+const SEQ_MEMBER = ',"seq":';
+
+/**
+ * A line's place in the chain — its seq, prev_hash and hash — read from the text without parsing it, if the
+ * line is canonical and its hash matches its content; null otherwise. The members after `data` hold no
+ * objects, so the last match of each is the top-level one.
+ */
+export function chainLink(line: string): { seq: number; prev_hash: string; hash: string } | null {
+  const at = line.lastIndexOf(HASH_MEMBER);
+  const prevAt = line.lastIndexOf(PREV_HASH_MEMBER);
+  const seqAt = line.lastIndexOf(SEQ_MEMBER);
+  if (at < 0 || prevAt < at || seqAt < prevAt) return null;
+  const hash = line.slice(at + HASH_MEMBER.length, at + HASH_MEMBER.length + 64);
+  const prevHash = line.slice(prevAt + PREV_HASH_MEMBER.length, prevAt + PREV_HASH_MEMBER.length + 64);
+  const seq = Number.parseInt(line.slice(seqAt + SEQ_MEMBER.length), 10);
+  const unhashed = line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 64 + 1);
+  return Number.isSafeInteger(seq) && chainHash(prevHash, unhashed) === hash ? { seq, prev_hash: prevHash, hash } : null;
+}
+
 /**
  * Checks an envelope's hash against its line. Lines we wrote are canonical, so cutting the `hash` member
  * out of the text gives the hashed bytes without re-canonicalising; other lines fall back to the slow path.

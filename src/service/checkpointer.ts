@@ -39,6 +39,11 @@ export class Checkpointer {
     if (this.head && this.head.seq - this.lastSeq >= this.policy.everyEvents) this.checkpoint(this.head);
   }
 
+  /** The head of the events replay did not pass on (those a snapshot covers). */
+  resumeAt(head: Head): void {
+    this.head = head;
+  }
+
   observe({ envelope, location }: StoredEvent): void {
     const previous = this.head;
     this.head = { seq: envelope.seq, hash: envelope.hash, file: location.file };

@@ -1,6 +1,6 @@
 // The service: one event log, the read models projected from it, and the command that records attempts.
 import { createHash, randomUUID } from "node:crypto";
-import { filter, tap, type Subscription } from "rxjs";
+import { tap, type Subscription } from "rxjs";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
 import { latestCheckpointFile } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
@@ -111,7 +111,8 @@ export class ScriptlogService {
 
   /**
    * Replays the log into the read models, then follows live appends; resolves once replay is done. With a
-   * usable snapshot, every line is still verified but only the events after it are projected.
+   * usable snapshot, the lines it covers are checked as links of the hash chain and the events after it are
+   * checked in full and projected.
    */
   start(): Promise<void> {
     this.replayed ??= this.loadSnapshot().then(() => this.follow());
@@ -147,7 +148,8 @@ export class ScriptlogService {
    * attempts ahead of the projection, so the last events read may be projected a little after the log is.
    */
   private follow(): Promise<void> {
-    const from = this.models.seq;
+    const snapshotHead = this.models.head;
+    if (snapshotHead) this.checkpointer?.resumeAt({ seq: snapshotHead.seq, hash: snapshotHead.hash, file: snapshotHead.location.file });
     const ahead = factsAhead(this.derivations, this.models);
     return new Promise<void>((resolve, reject) => {
       let end: number | null = null;
@@ -161,10 +163,9 @@ export class ScriptlogService {
         caughtUp();
       });
       this.subscription = this.log
-        .events$(ahead.pace)
+        .events$({ pace: ahead.pace, trustThrough: snapshotHead ?? undefined })
         .pipe(
           tap((event) => this.checkpointer?.observe(event)),
-          filter((event) => event.envelope.seq > from),
           ahead.operator,
           projectReadModels(this.models),
           tap(caughtUp),

@@ -14,7 +14,7 @@ import { ScriptlogError } from "../errors.js";
 import { EnvelopeReader } from "./envelopeReader.js";
 import { acquireLock, type LogLock } from "./lock.js";
 import { dailyFileName } from "./logFiles.js";
-import { readLog, type LastFile, type TornTail } from "./logReader.js";
+import { readLog, type LastFile, type ReadOptions, type TornTail } from "./logReader.js";
 
 export interface EventLogOptions {
   onTornTail?: (tail: TornTail) => void;
@@ -81,19 +81,22 @@ export class EventLog {
 
   /**
    * The whole log, verified (a torn final line is cut off), then every live append: one stream. `pace` may
-   * hold the replay back between chunks while its consumer catches up.
+   * hold the replay back between chunks while its consumer catches up; the events up to `trustThrough` (a
+   * snapshot's head) are checked as links of the chain only, and not passed on.
    */
-  events$(pace?: () => Promise<void> | undefined): Observable<StoredEvent> {
-    return concat(this.replay$(pace), this.appended$);
+  events$(replay: Pick<ReadOptions, "pace" | "trustThrough"> = {}): Observable<StoredEvent> {
+    return concat(this.replay$(replay), this.appended$);
   }
 
-  private replay$(pace?: () => Promise<void> | undefined): Observable<StoredEvent> {
+  private replay$(replay: Pick<ReadOptions, "pace" | "trustThrough">): Observable<StoredEvent> {
     return readLog(this.dir, {
-      pace,
+      ...replay,
       repairTornTail: true,
       onTornTail: this.options.onTornTail,
-      onEnd: (head, lastFile) => {
+      onEnd: (head, lastFile, lastLine) => {
         this.head = head;
+        // recorded_at never goes backwards, even when no event was passed on
+        if (this.lastRecordedAt === "" && lastLine) this.lastRecordedAt = this.reader.read(lastLine).recorded_at;
         this.lastFileAtReplay = lastFile;
         this.ready = true;
         this.markReady();

@@ -3,7 +3,7 @@ import { open, truncate } from "node:fs/promises";
 import path from "node:path";
 import { Observable } from "rxjs";
 import { ChainVerifier, type ChainHead } from "../events/chain.js";
-import type { StoredEvent } from "../events/types.js";
+import type { EventLocation, StoredEvent } from "../events/types.js";
 import { upcast } from "../events/upcasters.js";
 import { LogCorruptError } from "../errors.js";
 import { liveLogFiles } from "./logFiles.js";
@@ -20,8 +20,13 @@ export interface ReadOptions {
   /** Cut a torn final line off the last file (only the process holding the lock may). */
   repairTornTail?: boolean;
   onTornTail?: (tail: TornTail) => void;
-  /** Called once the whole log is read, with the head of its chain. */
-  onEnd?: (head: ChainHead, lastFile: LastFile | null) => void;
+  /** Called once the whole log is read, with the head of its chain and where its last line lies. */
+  onEnd?: (head: ChainHead, lastFile: LastFile | null, lastLine: EventLocation | null) => void;
+  /**
+   * The head of a snapshot: the lines up to it were checked in full when the snapshot was made, so only their
+   * links in the chain are checked (see ChainVerifier.acceptLink), and they are not passed on.
+   */
+  trustThrough?: ChainHead;
   /** Called after each chunk of lines is passed on; reading waits for the promise it may return (backpressure). */
   pace?: () => Promise<void> | undefined;
 }
@@ -43,13 +48,23 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
       const files = await liveLogFiles(dir);
       const chain = new ChainVerifier(boundary ? { seq: boundary.seq, hash: boundary.hash } : undefined);
       let lastFile: LastFile | null = null;
+      let lastLine: EventLocation | null = null;
+      const trust = options.trustThrough;
       for (let i = 0; i < files.length && !stopped; i++) {
         const file = files[i];
         const isLast = i === files.length - 1;
         const filePath = path.join(dir, file);
         const scan = await scanLines(filePath, (line, offset, length, lineNumber) => {
+          lastLine = { file, offset, length };
+          if (trust && chain.current.seq < trust.seq) {
+            chain.acceptLink(line, file, lineNumber);
+            if (chain.current.seq === trust.seq && chain.current.hash !== trust.hash) {
+              throw new LogCorruptError(file, lineNumber, trust.seq, "hash is not the one the snapshot was made at");
+            }
+            return !stopped;
+          }
           const envelope = chain.accept(line, file, lineNumber);
-          subscriber.next({ envelope: upcast(envelope), location: { file, offset, length } });
+          subscriber.next({ envelope: upcast(envelope), location: lastLine });
           return !stopped;
         }, options.pace);
         let size = scan.size;
@@ -65,7 +80,10 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
         lastFile = { name: file, size };
       }
       if (stopped) return;
-      options.onEnd?.(chain.current, lastFile);
+      if (trust && chain.current.seq < trust.seq) {
+        throw new LogCorruptError(lastFile?.name ?? "(no file)", 0, chain.current.seq, `the log ends before seq ${trust.seq}, where the snapshot was made`);
+      }
+      options.onEnd?.(chain.current, lastFile, lastLine);
       subscriber.complete();
     };
     run().catch((err) => subscriber.error(err));
