@@ -1,7 +1,7 @@
 // Error patterns: an error_type plus a message template that parameterises what varies between
 // occurrences of one mistake (numbers, paths, quoted values …) but keeps the identifiers that are the
 // mistake itself (`module 'os' has no attribute 'makedir'` stays distinct from `… 'mkdirs'`).
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { TracebackFrame } from "./traceback.js";
 
 // A quoted token right after these words names the mistake, so it is kept.
@@ -50,7 +50,7 @@ export function normaliseCodeLine(line: string | null): string {
 
 /** A stable short hash of the pattern and where in the script it was raised (line numbers never count). */
 export function errorFingerprint(errorType: string | null, template: string, codeLine: string): string {
-  return createHash("sha256").update(`${errorType ?? ""}\n${template}\n${codeLine}`).digest("hex").slice(0, 16);
+  return hash("sha256", `${errorType ?? ""}\n${template}\n${codeLine}`, "hex").slice(0, 16);
 }
 
 export function patternKey(errorType: string | null, template: string): string {

@@ -1,5 +1,5 @@
 // The hash chain: hash = sha256_hex(prev_hash + "\n" + RFC 8785 canonical JSON of the envelope without `hash`).
-import { createHash } from "node:crypto";
+import { hash as digest } from "node:crypto";
 import type { Envelope } from "./types.js";
 
 export const GENESIS_HASH = "0".repeat(64);
@@ -8,9 +8,12 @@ export function envelopeHash(envelope: Omit<Envelope, "hash">): string {
   return chainHash(envelope.prev_hash, canonicalJson(envelope));
 }
 
-/** The chain's one formula: sha256 hex of the previous hash, a newline, and the canonical text. */
+/**
+ * The chain's one formula: sha256 hex of the previous hash, a newline, and the canonical text. (The one-shot
+ * crypto.hash: it runs once per line on replay, where a Hash object per line cost a quarter of the time.)
+ */
 function chainHash(prevHash: string, canonicalText: string): string {
-  return createHash("sha256").update(prevHash + "\n" + canonicalText).digest("hex");
+  return digest("sha256", prevHash + "\n" + canonicalText, "hex");
 }
 
 /**

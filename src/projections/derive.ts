@@ -1,6 +1,6 @@
 // Derived facts: computed from the log on every replay, never stored in it, so an analyzer change plus a
 // rebuild re-derives all of history.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { librariesUsed, summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
 import { analyseFailure, type FailureAnalysis } from "../analysis/failure.js";
 import { fixStrategy, type FixStrategy } from "../analysis/fixStrategy.js";
@@ -89,7 +89,7 @@ export interface DeriveContext {
 }
 
 export function codeHash(code: string): string {
-  return createHash("md5").update(code).digest("hex");
+  return hash("md5", code, "hex");
 }
 
 type Summariser = (code: string) => CodeSummary;

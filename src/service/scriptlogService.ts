@@ -1,5 +1,5 @@
 // The service: one event log, the read models projected from it, and the command that records attempts.
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 import { tap, type Subscription } from "rxjs";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
 import { latestCheckpointFile } from "../store/checkpointFiles.js";
@@ -376,5 +376,5 @@ function conflict(logId: string): ScriptlogError {
 }
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
+  return hash("sha256", text, "hex");
 }
