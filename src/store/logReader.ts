@@ -48,14 +48,17 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
       const files = await liveLogFiles(dir);
       const chain = new ChainVerifier(boundary ? { seq: boundary.seq, hash: boundary.hash } : undefined);
       let lastFile: LastFile | null = null;
-      let lastLine: EventLocation | null = null;
+      // Where the last line lies, updated in place: an object per line a snapshot covers would be garbage.
+      const lastLine: EventLocation = { file: "", offset: -1, length: 0 };
       const trust = options.trustThrough;
       for (let i = 0; i < files.length && !stopped; i++) {
         const file = files[i];
         const isLast = i === files.length - 1;
         const filePath = path.join(dir, file);
         const scan = await scanLines(filePath, (line, offset, length, lineNumber) => {
-          lastLine = { file, offset, length };
+          lastLine.file = file;
+          lastLine.offset = offset;
+          lastLine.length = length;
           if (trust && chain.current.seq < trust.seq) {
             chain.acceptLink(line, file, lineNumber);
             if (chain.current.seq === trust.seq && chain.current.hash !== trust.hash) {
@@ -64,7 +67,7 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
             return !stopped;
           }
           const envelope = chain.accept(line, file, lineNumber);
-          subscriber.next({ envelope: upcast(envelope), location: lastLine });
+          subscriber.next({ envelope: upcast(envelope), location: { file, offset, length } });
           return !stopped;
         }, options.pace);
         let size = scan.size;
@@ -83,7 +86,7 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
       if (trust && chain.current.seq < trust.seq) {
         throw new LogCorruptError(lastFile?.name ?? "(no file)", 0, chain.current.seq, `the log ends before seq ${trust.seq}, where the snapshot was made`);
       }
-      options.onEnd?.(chain.current, lastFile, lastLine);
+      options.onEnd?.(chain.current, lastFile, lastLine.offset < 0 ? null : { ...lastLine });
       subscriber.complete();
     };
     run().catch((err) => subscriber.error(err));
