@@ -62,6 +62,9 @@ export function sealEnvelope(unhashed: Omit<Envelope, "hash">): { envelope: Enve
 
 const HASH_MEMBER = ',"hash":"';
 
+/** The hashed text of a canonical line: the line without its `hash` member, which starts at `at`. */
+const withoutHashMember = (line: string, at: number) => line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 64 + 1);
+
 const PREV_HASH_MEMBER = ',"prev_hash":"';
 const SEQ_MEMBER = ',"seq":';
 
@@ -78,8 +81,7 @@ export function chainLink(line: string): { seq: number; prev_hash: string; hash:
   const hash = line.slice(at + HASH_MEMBER.length, at + HASH_MEMBER.length + 64);
   const prevHash = line.slice(prevAt + PREV_HASH_MEMBER.length, prevAt + PREV_HASH_MEMBER.length + 64);
   const seq = Number.parseInt(line.slice(seqAt + SEQ_MEMBER.length), 10);
-  const unhashed = line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 64 + 1);
-  return Number.isSafeInteger(seq) && chainHash(prevHash, unhashed) === hash ? { seq, prev_hash: prevHash, hash } : null;
+  return Number.isSafeInteger(seq) && chainHash(prevHash, withoutHashMember(line, at)) === hash ? { seq, prev_hash: prevHash, hash } : null;
 }
 
 /**
@@ -90,8 +92,7 @@ export function lineHashMatches(line: string, envelope: Envelope): boolean {
   // `hash` sorts between `data` and `id`; the members after it hold no objects, so the last match is the top-level one.
   const at = line.lastIndexOf(HASH_MEMBER);
   if (at >= 0) {
-    const unhashed = line.slice(0, at) + line.slice(at + HASH_MEMBER.length + 64 + 1);
-    if (chainHash(envelope.prev_hash, unhashed) === envelope.hash) return true;
+    if (chainHash(envelope.prev_hash, withoutHashMember(line, at)) === envelope.hash) return true;
   }
   const { hash, ...rest } = envelope;
   return envelopeHash(rest) === hash;
