@@ -5,7 +5,6 @@ import { expect } from "chai";
 import path from "node:path";
 import { Subject } from "rxjs";
 import type { StoredEvent } from "../src/events/types.js";
-import type { AttemptFacts } from "../src/projections/derive.js";
 import { ReadModels } from "../src/projections/readModels.js";
 import type { DerivationPool } from "../src/service/derivationPool.js";
 import { factsAhead } from "../src/service/factsAhead.js";
@@ -61,7 +60,7 @@ describe("deriving facts ahead of the projection", function () {
 
   it("passes events on in order and holds the reader back while too many wait for their facts", async () => {
     const release: Array<() => void> = [];
-    const pool = { facts: () => new Promise<AttemptFacts>((_, reject) => release.push(() => reject(new Error("no worker")))) } as unknown as DerivationPool;
+    const pool = { prepare: () => new Promise<void>((resolve) => release.push(resolve)) } as unknown as DerivationPool;
     const ahead = factsAhead(pool, new ReadModels({ readEnvelope: () => { throw new Error("not read here"); } }));
     const source = new Subject<StoredEvent>();
     const seen: number[] = [];

@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { AttemptData } from "../events/types.js";
 import type { AttemptFacts } from "../projections/derive.js";
+import type { ReadModels } from "../projections/readModels.js";
 
 interface Pending {
   resolve: (facts: AttemptFacts) => void;
@@ -29,7 +30,18 @@ export class DerivationPool {
     });
   }
 
-  facts(type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<AttemptFacts> {
+  /**
+   * Derives an attempt's facts and hands them to the read models. Resolves either way: if a worker fails,
+   * the projection derives the facts itself.
+   */
+  prepare(models: ReadModels, type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<void> {
+    return this.facts(type, data).then(
+      (facts) => models.prepareFacts(data, facts),
+      () => undefined,
+    );
+  }
+
+  private facts(type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<AttemptFacts> {
     const id = this.nextId++;
     return new Promise<AttemptFacts>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

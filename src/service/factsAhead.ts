@@ -49,13 +49,10 @@ export function factsAhead(pool: DerivationPool, models: ReadModels): FactsAhead
           const waiting: Waiting = { event, ready: !derive };
           queue.push(waiting);
           if (derive) {
-            pool
-              .facts(type, data)
-              .then((facts) => models.prepareFacts(data, facts), () => undefined) // a failed worker: the projection derives them itself
-              .then(() => {
-                waiting.ready = true;
-                if (!subscriber.closed) release();
-              });
+            void pool.prepare(models, type, data).then(() => {
+              waiting.ready = true;
+              if (!subscriber.closed) release();
+            });
           } else if (head === queue.length - 1) {
             release();
           }

@@ -225,14 +225,11 @@ export class ScriptlogService {
   /**
    * Derives the attempt's facts on a worker while earlier requests are written, then appends. Appends keep
    * the order requests were decided in, as a later one may refer to an earlier one (previous_attempt_id, a
-   * fix). If the worker fails, the projection derives the facts itself.
+   * fix).
    */
   private append(drafts: EventDraft[]): Promise<StoredEvent[]> {
     const attempt = drafts[0] as AttemptEventDraft;
-    const prepared = this.derivations.facts(attempt.type, attempt.data).then(
-      (facts) => this.models.prepareFacts(attempt.data, facts),
-      () => undefined,
-    );
+    const prepared = this.derivations.prepare(this.models, attempt.type, attempt.data);
     let appended!: Promise<StoredEvent[]>;
     const enqueued = Promise.all([this.lastEnqueued, prepared]).then(() => {
       appended = this.log.append(drafts);
