@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import process from "node:process";
 import { main } from "../dist/src/cli/main.js";
 
 await main(process.argv);

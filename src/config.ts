@@ -41,8 +41,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       inferSimilarity: fraction(env.INFER_SIMILARITY, "INFER_SIMILARITY", DEFAULTS.inferSimilarity),
     },
     signingKeyFile: overrides.signingKeyFile ?? (env.SIGNING_KEY ? path.resolve(env.SIGNING_KEY) : null),
-    checkpointEveryEvents: overrides.checkpointEveryEvents ?? (integer(env.CHECKPOINT_EVERY_EVENTS, "CHECKPOINT_EVERY_EVENTS", DEFAULTS.checkpointEveryEvents) || 1),
-    checkpointEveryMinutes: overrides.checkpointEveryMinutes ?? integer(env.CHECKPOINT_EVERY_MINUTES, "CHECKPOINT_EVERY_MINUTES", DEFAULTS.checkpointEveryMinutes),
+    checkpointEveryEvents:
+      overrides.checkpointEveryEvents ??
+      (integer(env.CHECKPOINT_EVERY_EVENTS, "CHECKPOINT_EVERY_EVENTS", DEFAULTS.checkpointEveryEvents) || 1),
+    checkpointEveryMinutes:
+      overrides.checkpointEveryMinutes ??
+      integer(env.CHECKPOINT_EVERY_MINUTES, "CHECKPOINT_EVERY_MINUTES", DEFAULTS.checkpointEveryMinutes),
   };
 }
 

@@ -7,7 +7,12 @@ import { runPython as run } from "./helpers/python.js";
 import { get, post, removeTempDirs, startInProcess, tempDir } from "./helpers/server.js";
 
 async function session(url: string, broken: string, fixed: string, prompt: string, ai_model = "model-a") {
-  const f = await post(`${url}/api/logs/attempts`, { ...run(broken), user_prompt: prompt, ai_model, session_id: `s-${prompt.replace(/\W/g, "-")}` });
+  const f = await post(`${url}/api/logs/attempts`, {
+    ...run(broken),
+    user_prompt: prompt,
+    ai_model,
+    session_id: `s-${prompt.replace(/\W/g, "-")}`,
+  });
   expect(f.body.status, JSON.stringify(f.body)).to.equal("failed");
   const s = await post(`${url}/api/logs/attempts`, { ...run(fixed), user_prompt: prompt, ai_model, previous_attempt_id: f.body.log_id });
   expect(s.body.status).to.equal("success");
@@ -40,11 +45,20 @@ describe("analysis from real failure → fix → success sessions", function () 
   it("groups a misspelled module attribute fixed in three sessions into one pattern with fix rate 1", async () => {
     const { error_patterns } = (await get(`${server.url}/api/logs/error-patterns`)).body;
     const makedir = error_patterns.find((p: any) => p.pattern === "AttributeError: module 'os' has no attribute 'makedir'");
-    expect(makedir).to.include({ count: 3, sessions: 3, fixed: 3, fix_rate: 1, error_category: "attribute_error", suggestion: "'makedirs'" });
+    expect(makedir).to.include({
+      count: 3,
+      sessions: 3,
+      fixed: 3,
+      fix_rate: 1,
+      error_category: "attribute_error",
+      suggestion: "'makedirs'",
+    });
     expect(makedir.fingerprints, "the failing lines differ only in a string literal, so they share one fingerprint").to.have.length(1);
     expect(error_patterns[0].pattern, "most frequent first").to.equal(makedir.pattern);
     expect(error_patterns.map((p: any) => p.pattern)).to.include.members([
-      "NameError: name 'np' is not defined", "NameError: name 'raduis' is not defined", "TypeError: can only concatenate str (not <STR>) to str",
+      "NameError: name 'np' is not defined",
+      "NameError: name 'raduis' is not defined",
+      "TypeError: can only concatenate str (not <STR>) to str",
     ]);
   });
 
@@ -83,10 +97,16 @@ describe("analysis from real failure → fix → success sessions", function () 
   it("compares each fix's codes: what it replaced, imported or called, with the smallest diff hunks", async () => {
     const { error_patterns } = (await get(`${server.url}/api/logs/error-patterns`)).body;
     const fixesOf = (pattern: string) => error_patterns.find((p: any) => p.pattern === pattern).fixes.map((f: any) => f.description);
-    expect(fixesOf("AttributeError: module 'os' has no attribute 'makedir'")[0]).to.equal("in 3 of 3 fixes of this pattern, `os.makedir` was replaced by `os.makedirs`");
+    expect(fixesOf("AttributeError: module 'os' has no attribute 'makedir'")[0]).to.equal(
+      "in 3 of 3 fixes of this pattern, `os.makedir` was replaced by `os.makedirs`",
+    );
     expect(fixesOf("NameError: name 'np' is not defined")).to.include("in 1 of 1 fixes of this pattern, `import numpy as np` was added");
-    expect(fixesOf("NameError: name 'raduis' is not defined")).to.include("in 1 of 1 fixes of this pattern, `raduis` was replaced by `radius`");
-    expect(fixesOf("TypeError: can only concatenate str (not <STR>) to str")).to.include("in 1 of 1 fixes of this pattern, a call to `str` was added");
+    expect(fixesOf("NameError: name 'raduis' is not defined")).to.include(
+      "in 1 of 1 fixes of this pattern, `raduis` was replaced by `radius`",
+    );
+    expect(fixesOf("TypeError: can only concatenate str (not <STR>) to str")).to.include(
+      "in 1 of 1 fixes of this pattern, a call to `str` was added",
+    );
 
     const makedir = error_patterns[0];
     const entry = (await get(`${server.url}/api/logs/log/${makedir.example_log_ids[0]}`)).body.log;
@@ -108,7 +128,14 @@ describe("analysis from real failure → fix → success sessions", function () 
     const os = library_issues.find((l: any) => l.library === "os");
     expect(os).to.include({ attempts: 6, failures: 3, failure_rate: 0.5, standard_library: true });
     expect(os.api_misuse).to.deep.equal([
-      { object: "module os", attribute: "makedir", pattern: "AttributeError: module 'os' has no attribute 'makedir'", count: 3, fixed: 3, replaced_with: [{ attribute: "makedirs", count: 3 }] },
+      {
+        object: "module os",
+        attribute: "makedir",
+        pattern: "AttributeError: module 'os' has no attribute 'makedir'",
+        count: 3,
+        fixed: 3,
+        replaced_with: [{ attribute: "makedirs", count: 3 }],
+      },
     ]);
     const numpy = library_issues.find((l: any) => l.library === "numpy");
     expect(numpy, "only the fix imported numpy, so numpy has no failures").to.equal(undefined);
@@ -116,9 +143,21 @@ describe("analysis from real failure → fix → success sessions", function () 
 
   it("filters error patterns by category, library and time, with common errors over what is left", async () => {
     const byName = (await get(`${server.url}/api/logs/error-patterns?category=name_error`)).body;
-    expect(byName.error_patterns.map((p: any) => p.pattern).sort()).to.deep.equal(["NameError: name 'np' is not defined", "NameError: name 'raduis' is not defined"]);
+    expect(byName.error_patterns.map((p: any) => p.pattern).sort()).to.deep.equal([
+      "NameError: name 'np' is not defined",
+      "NameError: name 'raduis' is not defined",
+    ]);
     expect(byName.common_errors).to.deep.equal([
-      { error_type: "NameError", error_category: "name_error", count: 2, fixed: 2, patterns: 2, example_log_id: byName.error_patterns[0].example_log_ids[0], share: 1, fix_rate: 1 },
+      {
+        error_type: "NameError",
+        error_category: "name_error",
+        count: 2,
+        fixed: 2,
+        patterns: 2,
+        example_log_id: byName.error_patterns[0].example_log_ids[0],
+        share: 1,
+        fix_rate: 1,
+      },
     ]);
     const byLibrary = (await get(`${server.url}/api/logs/error-patterns?library=os`)).body;
     expect(byLibrary.error_patterns.map((p: any) => p.pattern)).to.deep.equal(["AttributeError: module 'os' has no attribute 'makedir'"]);
@@ -155,10 +194,16 @@ describe("analysis from real failure → fix → success sessions", function () 
 
 describe("message templates", () => {
   it("parameterise what varies and keep the identifiers that are the mistake", () => {
-    expect(messageTemplate("module 'os' has no attribute 'makedir'")).to.not.equal(messageTemplate("module 'os' has no attribute 'mkdirs'"));
+    expect(messageTemplate("module 'os' has no attribute 'makedir'")).to.not.equal(
+      messageTemplate("module 'os' has no attribute 'mkdirs'"),
+    );
     expect(messageTemplate("name 'np' is not defined")).to.not.equal(messageTemplate("name 'cv2' is not defined"));
-    expect(messageTemplate("[Errno 2] No such file or directory: '/tmp/a/b.png'")).to.equal(messageTemplate("[Errno 2] No such file or directory: 'c.png'"));
-    expect(messageTemplate("cannot reshape array of size 12 into shape (4,3)")).to.equal("cannot reshape array of size <N> into shape <SHAPE>");
+    expect(messageTemplate("[Errno 2] No such file or directory: '/tmp/a/b.png'")).to.equal(
+      messageTemplate("[Errno 2] No such file or directory: 'c.png'"),
+    );
+    expect(messageTemplate("cannot reshape array of size 12 into shape (4,3)")).to.equal(
+      "cannot reshape array of size <N> into shape <SHAPE>",
+    );
     expect(messageTemplate("invalid literal for int() with base 10: '12px'")).to.equal("invalid literal for int() with base <N>: <STR>");
     expect(messageTemplate("job 5f0c6c5e-1111-4000-8000-000000000000 at 0xdeadbeef")).to.equal("job <UUID> at <HEX>");
   });

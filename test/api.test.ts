@@ -14,7 +14,12 @@ const failure = {
   ai_model: "model-a",
   image_filename: "tile.png",
 };
-const fixed = { status: "success", code: "import os\nos.makedirs('out', exist_ok=True)\n", output_files: ["out/a.png"], execution_time_seconds: 0.5 };
+const fixed = {
+  status: "success",
+  code: "import os\nos.makedirs('out', exist_ok=True)\n",
+  output_files: ["out/a.png"],
+  execution_time_seconds: 0.5,
+};
 
 describe("REST API (real server, ephemeral port)", () => {
   let server: RunningServer;
@@ -32,13 +37,25 @@ describe("REST API (real server, ephemeral port)", () => {
   it("records the seed flow: failure, a retry that fails again, then the fix that resolves the session", async () => {
     const f1 = await post(`${url}/api/logs/attempts`, { ...failure, log_id: "f1" });
     expect(f1.status).to.equal(201);
-    expect(f1.body).to.include({ success: true, log_id: "f1", status: "failed", error_type: "AttributeError", error_category: "attribute_error" });
+    expect(f1.body).to.include({
+      success: true,
+      log_id: "f1",
+      status: "failed",
+      error_type: "AttributeError",
+      error_category: "attribute_error",
+    });
     expect(f1.body.fixed).to.deep.equal([]);
     const session = f1.body.session_id;
     expect(session).to.match(/^[0-9a-f-]{36}$/);
 
-    const f2 = await post(`${url}/api/logs/attempts`, { status: "failed", code: "x = 1 +\n", previous_attempt_id: "f1", log_id: "f2",
-      stderr: '  File "/tmp/job/main.py", line 1\n    x = 1 +\n           ^\nSyntaxError: invalid syntax\n', return_code: 1 });
+    const f2 = await post(`${url}/api/logs/attempts`, {
+      status: "failed",
+      code: "x = 1 +\n",
+      previous_attempt_id: "f1",
+      log_id: "f2",
+      stderr: '  File "/tmp/job/main.py", line 1\n    x = 1 +\n           ^\nSyntaxError: invalid syntax\n',
+      return_code: 1,
+    });
     expect(f2.body.session_id, "inherits the session of previous_attempt_id").to.equal(session);
     expect(f2.body.error_category).to.equal("syntax_error");
 
@@ -48,7 +65,12 @@ describe("REST API (real server, ephemeral port)", () => {
     expect(s.body.fixed).to.deep.equal(["f1", "f2"]);
 
     const one = await get(`${url}/api/logs/log/f1`);
-    expect(one.body.log).to.include({ log_id: "f1", fixed_by: "s1", error_type: "AttributeError", error_message: "module 'os' has no attribute 'makedir'" });
+    expect(one.body.log).to.include({
+      log_id: "f1",
+      fixed_by: "s1",
+      error_type: "AttributeError",
+      error_message: "module 'os' has no attribute 'makedir'",
+    });
     expect(one.body.log.code_hash).to.match(/^[0-9a-f]{32}$/);
     expect(one.body.log.tags).to.include("error:attribute_error");
 
@@ -59,8 +81,16 @@ describe("REST API (real server, ephemeral port)", () => {
 
     const summary = (await get(`${url}/api/logs/summary`)).body.summary;
     expect(summary).to.deep.equal({
-      total_attempts: 3, total_failures: 2, total_successes: 1, success_rate: 1 / 3, recent_success_rate_7d: 1 / 3,
-      total_sessions: 1, resolved_sessions: 1, first_attempt_success_rate: 0, avg_attempts_to_success: 3, unfixed_failures: 0,
+      total_attempts: 3,
+      total_failures: 2,
+      total_successes: 1,
+      success_rate: 1 / 3,
+      recent_success_rate_7d: 1 / 3,
+      total_sessions: 1,
+      resolved_sessions: 1,
+      first_attempt_success_rate: 0,
+      avg_attempts_to_success: 3,
+      unfixed_failures: 0,
     });
   });
 
@@ -71,9 +101,30 @@ describe("REST API (real server, ephemeral port)", () => {
 
     const failures = await get(`${url}/api/logs/failures?limit=50&unfixed_only=false`);
     expect(failures.body.count).to.equal(2);
-    expect(failures.body.failures.map((f: any) => f.log_id), "newest first by timestamp").to.deep.equal(["a", "b"]);
-    for (const key of ["log_id", "session_id", "timestamp", "status", "code", "code_hash", "user_prompt", "ai_model", "image_filename",
-      "previous_attempt_id", "tags", "error_message", "error_type", "stderr", "stdout", "return_code", "fixed_by", "error_category"]) {
+    expect(
+      failures.body.failures.map((f: any) => f.log_id),
+      "newest first by timestamp",
+    ).to.deep.equal(["a", "b"]);
+    for (const key of [
+      "log_id",
+      "session_id",
+      "timestamp",
+      "status",
+      "code",
+      "code_hash",
+      "user_prompt",
+      "ai_model",
+      "image_filename",
+      "previous_attempt_id",
+      "tags",
+      "error_message",
+      "error_type",
+      "stderr",
+      "stdout",
+      "return_code",
+      "fixed_by",
+      "error_category",
+    ]) {
       expect(failures.body.failures[0], key).to.have.property(key);
     }
     expect((await get(`${url}/api/logs/failures?limit=1`)).body.count).to.equal(1);

@@ -13,13 +13,32 @@ async function threeDayLog(events: string) {
   const service = await ScriptlogService.open(events, { now: () => new Date(`${day}T12:00:00Z`) });
   await service.start();
   const record = (body: Record<string, unknown>) => service.recordAttempt(body as never);
-  await record({ status: "failed", log_id: "d1-fail", session_id: "s1", code: "x = y\n", stderr: "NameError: name 'y' is not defined\n", timestamp: `${day}T12:00:00Z` });
+  await record({
+    status: "failed",
+    log_id: "d1-fail",
+    session_id: "s1",
+    code: "x = y\n",
+    stderr: "NameError: name 'y' is not defined\n",
+    timestamp: `${day}T12:00:00Z`,
+  });
   await record({ status: "success", log_id: "d1-ok", code: "print(1)\n", timestamp: `${day}T12:01:00Z` });
   day = "2026-11-02";
   await record({ status: "success", log_id: "d2-ok", code: "print(2)\n", timestamp: `${day}T12:00:00Z` });
   day = "2026-11-03";
-  await record({ status: "success", log_id: "d3-fix", code: "y = 1\nx = y\n", previous_attempt_id: "d1-fail", timestamp: `${day}T12:00:00Z` });
-  await record({ status: "failed", log_id: "d3-fail", code: "1/0\n", stderr: "ZeroDivisionError: division by zero\n", timestamp: `${day}T12:01:00Z` });
+  await record({
+    status: "success",
+    log_id: "d3-fix",
+    code: "y = 1\nx = y\n",
+    previous_attempt_id: "d1-fail",
+    timestamp: `${day}T12:00:00Z`,
+  });
+  await record({
+    status: "failed",
+    log_id: "d3-fail",
+    code: "1/0\n",
+    stderr: "ZeroDivisionError: division by zero\n",
+    timestamp: `${day}T12:01:00Z`,
+  });
   await service.close();
 }
 
@@ -32,7 +51,11 @@ describe("scriptlog archive", function () {
     const events = path.join(dir, "events");
     const archive = path.join(dir, "archive");
     await threeDayLog(events);
-    expect(readdirSync(events).filter((f) => f.endsWith(".jsonl"))).to.deep.equal(["2026-11-01.jsonl", "2026-11-02.jsonl", "2026-11-03.jsonl"]);
+    expect(readdirSync(events).filter((f) => f.endsWith(".jsonl"))).to.deep.equal([
+      "2026-11-01.jsonl",
+      "2026-11-02.jsonl",
+      "2026-11-03.jsonl",
+    ]);
     const day1 = readFileSync(path.join(events, "2026-11-01.jsonl"));
 
     const res = await runCli(["archive", "--events-dir", events, "--before", "2026-11-03", "--to", archive, "--json"]);
@@ -41,7 +64,10 @@ describe("scriptlog archive", function () {
     expect(report.files).to.deep.equal(["2026-11-01.jsonl", "2026-11-02.jsonl"]);
     expect(readdirSync(events).filter((f) => f.endsWith(".jsonl"))).to.deep.equal(["2026-11-03.jsonl"]);
     expect(readdirSync(archive).sort()).to.deep.equal(["2026-11-01.jsonl.gz", "2026-11-02.jsonl.gz", "archive.json"]);
-    expect(gunzipSync(readFileSync(path.join(archive, "2026-11-01.jsonl.gz"))).equals(day1), "the archive holds the lines byte for byte").to.equal(true);
+    expect(
+      gunzipSync(readFileSync(path.join(archive, "2026-11-01.jsonl.gz"))).equals(day1),
+      "the archive holds the lines byte for byte",
+    ).to.equal(true);
     const boundary = JSON.parse(readFileSync(path.join(events, "archived.json"), "utf8"));
     expect(boundary).to.include({ seq: report.boundary.seq, hash: report.boundary.hash, before: "2026-11-03" });
 
@@ -60,7 +86,9 @@ describe("scriptlog archive", function () {
       await server.exited;
     }
     expect((await runCli(["verify", "--dir", events])).code).to.equal(0);
-    expect((await runCli(["archive", "--events-dir", events, "--before", "2026-11-03", "--to", archive, "--json"])).stdout).to.include('"files":[]');
+    expect((await runCli(["archive", "--events-dir", events, "--before", "2026-11-03", "--to", archive, "--json"])).stdout).to.include(
+      '"files":[]',
+    );
   });
 
   it("catches a changed byte in an archived file, and refuses to run beside a server", async () => {

@@ -7,7 +7,11 @@ import { sealEnvelope } from "../src/events/envelope.js";
 import type { Envelope } from "../src/events/types.js";
 import { get, post, removeTempDirs, runCli, spawnServer, tempDir } from "./helpers/server.js";
 
-const logFile = (events: string) => path.join(events, readdirSync(events).find((f) => f.endsWith(".jsonl"))!);
+const logFile = (events: string) =>
+  path.join(
+    events,
+    readdirSync(events).find((f) => f.endsWith(".jsonl"))!,
+  );
 
 /** A signed log: a server run with a fresh key, checkpointing every 2 events, given `n` failed attempts. */
 async function signedLog(n: number) {
@@ -17,7 +21,12 @@ async function signedLog(n: number) {
   expect(keygen.code, keygen.stderr).to.equal(0);
   const server = await spawnServer(events, { SIGNING_KEY: path.join(dir, "audit.key"), CHECKPOINT_EVERY_EVENTS: "2" });
   for (let i = 0; i < n; i++) {
-    const res = await post(`${server.url}/api/logs/attempts`, { status: "failed", code: `print(${i})\nx = y${i}\n`, stderr: `NameError: name 'y${i}' is not defined\n`, log_id: `a${i}` });
+    const res = await post(`${server.url}/api/logs/attempts`, {
+      status: "failed",
+      code: `print(${i})\nx = y${i}\n`,
+      stderr: `NameError: name 'y${i}' is not defined\n`,
+      log_id: `a${i}`,
+    });
     expect(res.status).to.equal(201);
   }
   return { dir, events, pubkey: path.join(dir, "audit.pub"), server };
@@ -144,7 +153,10 @@ describe("the raw event stream and point-in-time rebuild", function () {
     writeFileSync(path.join(cut, path.basename(logFile(events))), lines.slice(0, 4).join("\n") + "\n");
     const snapshots = (out: string) => Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(path.join(out, f), "utf8")]));
 
-    for (const [args, out] of [[["--until", "4"], "until-seq"], [["--until", (JSON.parse(lines[3]) as Envelope).recorded_at], "until-time"]] as const) {
+    for (const [args, out] of [
+      [["--until", "4"], "until-seq"],
+      [["--until", (JSON.parse(lines[3]) as Envelope).recorded_at], "until-time"],
+    ] as const) {
       const res = await runCli(["rebuild", "--events-dir", events, "--out", path.join(dir, out), ...args, "--json"]);
       expect(res.code, res.stderr).to.equal(0);
       expect(JSON.parse(res.stdout)).to.include({ events: 4, seq: 4 });

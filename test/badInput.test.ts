@@ -41,7 +41,13 @@ describe("bad input is rejected with a clear error and never changes the log", (
     ["a timestamp that is not ISO-8601", { status: "failed", code: "x", timestamp: "yesterday" }, JSON_TYPE, 422, "validation_failed"],
     ["an impossible date", { status: "failed", code: "x", timestamp: "2025-13-45T00:00:00Z" }, JSON_TYPE, 422, "validation_failed"],
     ["a log_id with a slash", { status: "failed", code: "x", log_id: "../etc" }, JSON_TYPE, 422, "validation_failed"],
-    ["an unknown previous attempt", { status: "failed", code: "x", previous_attempt_id: "ghost" }, JSON_TYPE, 422, "unknown_previous_attempt"],
+    [
+      "an unknown previous attempt",
+      { status: "failed", code: "x", previous_attempt_id: "ghost" },
+      JSON_TYPE,
+      422,
+      "unknown_previous_attempt",
+    ],
     ["a log_id reused with another body", { status: "failed", code: "y", log_id: "existing" }, JSON_TYPE, 409, "conflicting_log_id"],
   ];
 

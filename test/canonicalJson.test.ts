@@ -8,9 +8,12 @@ describe("RFC 8785 canonical JSON", () => {
   const samples: unknown[] = [
     { b: 1, a: [true, null, "x"], "€": { z: 1e21, y: 0.1, x: -0, w: 1.5e-7 } },
     { "\u00e9": 1, e: 2, E: 3, "\ud83d\ude00": 4, "\u0080": 5 },
-    ["line\nbreak", "quote\"", "tab\t", "\u0001", "emoji 😀", "\u2028"],
+    ["line\nbreak", 'quote"', "tab\t", "\u0001", "emoji 😀", "\u2028"],
     { nested: { deeper: [{ k: "v", a: [] }, {}] }, n: 123456789012345680000 },
-    "plain", 42, false, null,
+    "plain",
+    42,
+    false,
+    null,
   ];
   it("agrees with the canonicalize package on awkward values", () => {
     for (const s of samples) expect(canonicalJson(s)).to.equal(canonicalize(s));
@@ -20,9 +23,21 @@ describe("RFC 8785 canonical JSON", () => {
     expect(() => canonicalJson([Infinity])).to.throw();
   });
   it("seals an envelope whose line is its canonical JSON and whose hash chains", () => {
-    const unhashed = { seq: 1, id: "5f0c6c5e-0000-4000-8000-000000000000", type: "AttemptFailed", version: 1, recorded_at: "2026-01-01T00:00:00.000Z",
-      data: { log_id: "a", session_id: "s", timestamp: "2026-01-01T00:00:00Z", code: "x", origin: { system: "s", path: "p", derived: { hash: "h", id: "i" } } },
-      prev_hash: GENESIS_HASH } as unknown as Omit<Envelope, "hash">;
+    const unhashed = {
+      seq: 1,
+      id: "5f0c6c5e-0000-4000-8000-000000000000",
+      type: "AttemptFailed",
+      version: 1,
+      recorded_at: "2026-01-01T00:00:00.000Z",
+      data: {
+        log_id: "a",
+        session_id: "s",
+        timestamp: "2026-01-01T00:00:00Z",
+        code: "x",
+        origin: { system: "s", path: "p", derived: { hash: "h", id: "i" } },
+      },
+      prev_hash: GENESIS_HASH,
+    } as unknown as Omit<Envelope, "hash">;
     const { envelope, line } = sealEnvelope(unhashed);
     expect(line).to.equal(canonicalize(envelope));
     expect(envelope.hash).to.equal(envelopeHash(unhashed));
@@ -35,8 +50,23 @@ describe("checking lines a snapshot covers as links of the chain", () => {
     const lines: string[] = [];
     let prev = GENESIS_HASH;
     for (let seq = 1; seq <= 3; seq++) {
-      const data = { log_id: `a${seq}`, session_id: "s", timestamp: "2026-01-01T00:00:00Z", session_assigned: true, code: `x = ${seq}\n`, stderr: ',"hash":"0","prev_hash":"1","seq":99,' };
-      const unhashed = { seq, id: `5f0c6c5e-0000-4000-8000-00000000000${seq}`, type: "AttemptFailed", version: 2, recorded_at: "2026-01-01T00:00:00.000Z", data, prev_hash: prev } as unknown as Omit<Envelope, "hash">;
+      const data = {
+        log_id: `a${seq}`,
+        session_id: "s",
+        timestamp: "2026-01-01T00:00:00Z",
+        session_assigned: true,
+        code: `x = ${seq}\n`,
+        stderr: ',"hash":"0","prev_hash":"1","seq":99,',
+      };
+      const unhashed = {
+        seq,
+        id: `5f0c6c5e-0000-4000-8000-00000000000${seq}`,
+        type: "AttemptFailed",
+        version: 2,
+        recorded_at: "2026-01-01T00:00:00.000Z",
+        data,
+        prev_hash: prev,
+      } as unknown as Omit<Envelope, "hash">;
       const { envelope, line } = sealEnvelope(unhashed);
       lines.push(line);
       prev = envelope.hash;
@@ -60,7 +90,9 @@ describe("checking lines a snapshot covers as links of the chain", () => {
     const lines = sealedLines();
     const changed = new ChainVerifier();
     changed.acceptLink(lines[0], "f.jsonl", 1);
-    expect(() => changed.acceptLink(lines[1].replace('"x = 2\\n"', '"x = 3\\n"'), "f.jsonl", 2)).to.throw(/f\.jsonl:2 \(seq 2\): hash does not match/);
+    expect(() => changed.acceptLink(lines[1].replace('"x = 2\\n"', '"x = 3\\n"'), "f.jsonl", 2)).to.throw(
+      /f\.jsonl:2 \(seq 2\): hash does not match/,
+    );
     const skipped = new ChainVerifier();
     skipped.acceptLink(lines[0], "f.jsonl", 1);
     expect(() => skipped.acceptLink(lines[2], "f.jsonl", 2)).to.throw(/f\.jsonl:2 \(seq 3\): seq 3 where 2 was expected/);

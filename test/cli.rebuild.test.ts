@@ -11,7 +11,13 @@ describe("scriptlog rebuild", () => {
     const events = path.join(root, "events");
     const server = await startInProcess(events);
     for (let i = 0; i < 12; i++) {
-      await post(`${server.url}/api/logs/attempts`, { status: i % 4 === 3 ? "success" : "failed", code: `v${i}`, session_id: `s${i >> 2}`, stderr: "ValueError: bad\n", return_code: 1 - Math.floor((i % 4) / 3) });
+      await post(`${server.url}/api/logs/attempts`, {
+        status: i % 4 === 3 ? "success" : "failed",
+        code: `v${i}`,
+        session_id: `s${i >> 2}`,
+        stderr: "ValueError: bad\n",
+        return_code: 1 - Math.floor((i % 4) / 3),
+      });
     }
     const live = server.service.models.toJSON();
     await server.stop();
@@ -26,7 +32,16 @@ describe("scriptlog rebuild", () => {
       expect(report.events_per_second).to.be.greaterThan(0);
     }
     const names = readdirSync(outs[0]).sort();
-    expect(names).to.deep.equal(["analysis.json", "attempts.json", "failures.json", "inference.json", "meta.json", "sessions.json", "successes.json", "summary.json"]);
+    expect(names).to.deep.equal([
+      "analysis.json",
+      "attempts.json",
+      "failures.json",
+      "inference.json",
+      "meta.json",
+      "sessions.json",
+      "successes.json",
+      "summary.json",
+    ]);
     expect(readFileSync(path.join(outs[0], "meta.json")).equals(readFileSync(path.join(outs[1], "meta.json")))).to.equal(true);
     for (const name of names.filter((n) => n !== "meta.json")) {
       const a = readFileSync(path.join(outs[0], name));

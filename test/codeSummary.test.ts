@@ -10,7 +10,11 @@ import { readCorpus, REPO_ROOT, SEED_LOGS } from "./helpers/corpus.js";
 
 /** Summaries of the same sources by CPython's own parser (the ast module); null where a source does not parse. */
 function astSummaries(sources: string[]): Array<CodeSummary | null> {
-  const run = spawnSync("python3", [path.join(REPO_ROOT, "test/helpers/code_summary_oracle.py")], { input: JSON.stringify(sources), encoding: "utf8", maxBuffer: 1 << 28 });
+  const run = spawnSync("python3", [path.join(REPO_ROOT, "test/helpers/code_summary_oracle.py")], {
+    input: JSON.stringify(sources),
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
   if (run.status !== 0) throw new Error(`the ast oracle failed: ${run.stderr}`);
   return JSON.parse(run.stdout) as Array<CodeSummary | null>;
 }
@@ -27,7 +31,10 @@ function seedLogCodes(dir = SEED_LOGS): string[] {
 
 // Constructs a token scanner could get wrong, one file each.
 const CONSTRUCTS = path.join(REPO_ROOT, "test/fixtures/python-constructs");
-const constructSources = () => readdirSync(CONSTRUCTS).sort().map((name) => readFileSync(path.join(CONSTRUCTS, name), "utf8"));
+const constructSources = () =>
+  readdirSync(CONSTRUCTS)
+    .sort()
+    .map((name) => readFileSync(path.join(CONSTRUCTS, name), "utf8"));
 
 describe("code summaries", () => {
   it("agree with CPython's own parser on every real script in the fixtures and on tricky constructs", function () {
@@ -46,7 +53,8 @@ describe("code summaries", () => {
   });
 
   it("read imports, calls, references and definitions, CRLF or not", () => {
-    const code = "import os, sys as s\r\nfrom os.path import join as j\r\nimport numpy as np\r\n\r\ndef area(r):\r\n    return np.pi * r ** 2\r\n\r\nx = np.zeros((3, 4))\r\nos.makedirs(j('a', 'b'))\r\n";
+    const code =
+      "import os, sys as s\r\nfrom os.path import join as j\r\nimport numpy as np\r\n\r\ndef area(r):\r\n    return np.pi * r ** 2\r\n\r\nx = np.zeros((3, 4))\r\nos.makedirs(j('a', 'b'))\r\n";
     const summary = summariseCode(code);
     expect(summary.imports).to.deep.equal(["from os.path import join as j", "import numpy as np", "import os, sys as s"]);
     expect(summary.modules).to.deep.equal(["numpy", "os", "os.path", "sys"]);
@@ -63,7 +71,9 @@ describe("code summaries", () => {
   });
 
   it("do not let a bracket left open hide the statements after it", () => {
-    const summary = summariseCode("import cv2\nimg = cv2.imread('a.png'\nfrom PIL import Image\ndef show(im):\n    return Image.fromarray(im)\n");
+    const summary = summariseCode(
+      "import cv2\nimg = cv2.imread('a.png'\nfrom PIL import Image\ndef show(im):\n    return Image.fromarray(im)\n",
+    );
     expect(summary.modules).to.deep.equal(["PIL", "cv2"]);
     expect(summary.defined).to.include("show");
     expect(summary.calls).to.include.members(["cv2.imread", "Image.fromarray"]);
@@ -76,8 +86,13 @@ describe("code summaries", () => {
 
   it("name libraries from imports, library frames and dotted exception types", () => {
     const summary = summariseCode("from PIL import Image\nimport json\n");
-    expect(librariesUsed(summary, ["/usr/lib/python3.11/site-packages/requests/api.py", "/usr/lib/python3.11/json/decoder.py", "main.py"], "urllib3.exceptions.ReadTimeoutError"))
-      .to.deep.equal(["PIL", "json", "requests", "urllib3"]);
+    expect(
+      librariesUsed(
+        summary,
+        ["/usr/lib/python3.11/site-packages/requests/api.py", "/usr/lib/python3.11/json/decoder.py", "main.py"],
+        "urllib3.exceptions.ReadTimeoutError",
+      ),
+    ).to.deep.equal(["PIL", "json", "requests", "urllib3"]);
   });
 });
 
@@ -85,7 +100,10 @@ describe("fix strategies", () => {
   const strategy = (wrong: string, right: string) => fixStrategy(wrong, summariseCode(wrong), right, summariseCode(right));
 
   it("pair a removed call with the similar one that replaced it, and keep hunks to the changed lines", () => {
-    const s = strategy("import os\nprint(1)\nos.makedir('out')\nprint(2)\n", "import os\nprint(1)\nos.makedirs('out', exist_ok=True)\nprint(2)\n");
+    const s = strategy(
+      "import os\nprint(1)\nos.makedir('out')\nprint(2)\n",
+      "import os\nprint(1)\nos.makedirs('out', exist_ok=True)\nprint(2)\n",
+    );
     expect(s.replaced).to.deep.equal([{ from: "os.makedir", to: "os.makedirs" }]);
     expect(s.calls_added).to.deep.equal(["os.makedirs"]);
     expect(s.calls_removed).to.deep.equal(["os.makedir"]);
@@ -94,7 +112,10 @@ describe("fix strategies", () => {
   });
 
   it("see an added import, a conversion and a new definition; unrelated names are not paired", () => {
-    const s = strategy("x = np.zeros(3)\nprint('n=' + len(x))\n", "import numpy as np\n\ndef show(v):\n    print('n=' + str(len(v)))\nx = np.zeros(3)\nshow(x)\n");
+    const s = strategy(
+      "x = np.zeros(3)\nprint('n=' + len(x))\n",
+      "import numpy as np\n\ndef show(v):\n    print('n=' + str(len(v)))\nx = np.zeros(3)\nshow(x)\n",
+    );
     expect(s.imports_added).to.deep.equal(["import numpy as np"]);
     expect(s.calls_added).to.include.members(["str", "show"]);
     expect(s.defined_added).to.deep.equal(["show"]);
@@ -103,11 +124,13 @@ describe("fix strategies", () => {
 
   it("attribute API misuse to the library the name was imported from", () => {
     const summary = summariseCode("import numpy as np\nimport os\nx = np.float(3)\n");
-    expect(apiMisuse("AttributeError", "module 'numpy' has no attribute 'float'", "x = np.float(3)", summary, ["numpy", "os"]))
-      .to.deep.equal({ library: "numpy", object: "module numpy", attribute: "float" });
+    expect(
+      apiMisuse("AttributeError", "module 'numpy' has no attribute 'float'", "x = np.float(3)", summary, ["numpy", "os"]),
+    ).to.deep.equal({ library: "numpy", object: "module numpy", attribute: "float" });
     const pandas = summariseCode("import pandas as pd\nimport os\ndf = pd.DataFrame()\ndf = df.append({})\n");
-    expect(apiMisuse("AttributeError", "'DataFrame' object has no attribute 'append'", "df = df.append({})", pandas, ["os", "pandas"]))
-      .to.deep.equal({ library: "pandas", object: "DataFrame", attribute: "append" });
+    expect(
+      apiMisuse("AttributeError", "'DataFrame' object has no attribute 'append'", "df = df.append({})", pandas, ["os", "pandas"]),
+    ).to.deep.equal({ library: "pandas", object: "DataFrame", attribute: "append" });
     expect(apiMisuse("AttributeError", "'NoneType' object has no attribute 'shape'", "img.shape", pandas, ["pandas"])).to.equal(null);
   });
 });

@@ -10,8 +10,14 @@ import { BIN, get, post, removeTempDirs, spawnServer, startInProcess, tempDir } 
 function attempt(i: number) {
   return i % 3 === 2
     ? { status: "success", code: `print(${i})\n`, session_id: `s${Math.floor(i / 3)}`, log_id: `a${i}` }
-    : { status: "failed", code: `prin(${i})\n`, session_id: `s${Math.floor(i / 3)}`, log_id: `a${i}`, return_code: 1,
-        stderr: `Traceback (most recent call last):\n  File "/x/main.py", line 1, in <module>\n    prin(${i})\nNameError: name 'prin' is not defined\n` };
+    : {
+        status: "failed",
+        code: `prin(${i})\n`,
+        session_id: `s${Math.floor(i / 3)}`,
+        log_id: `a${i}`,
+        return_code: 1,
+        stderr: `Traceback (most recent call last):\n  File "/x/main.py", line 1, in <module>\n    prin(${i})\nNameError: name 'prin' is not defined\n`,
+      };
 }
 
 async function modelsJson(events: string): Promise<string> {
@@ -178,7 +184,9 @@ describe("stopping on SIGTERM at any moment", function () {
 
   it("while replaying: stops at once, exits 0 and releases the lock", async () => {
     const { code, output, dir } = await signalWhen(/replaying the whole log/);
-    expect(output).to.match(/stopping during start-up/).and.not.match(/listening on/);
+    expect(output)
+      .to.match(/stopping during start-up/)
+      .and.not.match(/listening on/);
     expect(code).to.equal(0);
     expect(existsSync(path.join(dir, "events", LOCK_FILE))).to.equal(false);
   });

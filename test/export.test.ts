@@ -58,12 +58,28 @@ describe("scriptlog export", function () {
   it("writes entries with derived fields as JSON lines, within --since/--until", async () => {
     const all = path.join(dir, "all.jsonl");
     await cli("export", "--events-dir", events, "--format", "jsonl", "--out", all);
-    const entries = readFileSync(all, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    const entries = readFileSync(all, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(entries).to.have.length(77);
     expect(entries.map((e) => e.timestamp)).to.deep.equal(entries.map((e) => e.timestamp).sort());
     expect(entries.find((e) => e.error_type === "NameError")).to.include({ error_category: "name_error" });
     const some = path.join(dir, "some.jsonl");
-    const res = await cli("export", "--events-dir", events, "--format", "jsonl", "--out", some, "--since", "2026-01-01", "--until", "2026-12-31", "--json");
+    const res = await cli(
+      "export",
+      "--events-dir",
+      events,
+      "--format",
+      "jsonl",
+      "--out",
+      some,
+      "--since",
+      "2026-01-01",
+      "--until",
+      "2026-12-31",
+      "--json",
+    );
     const count = entries.filter((e) => e.timestamp >= "2026-01-01" && e.timestamp <= "2026-12-31").length;
     expect(JSON.parse(res.stdout)).to.include({ attempts: count });
     expect(readFileSync(some, "utf8").trimEnd().split("\n")).to.have.length(count);
@@ -78,7 +94,10 @@ describe("scriptlog export", function () {
     expect(rows).to.have.length(78);
     for (const row of rows) expect(row).to.have.length(rows[0].length);
     // Every field reads back as the JSON export has it, whatever commas, quotes or line breaks it holds.
-    const jsonl = readFileSync(path.join(dir, "all.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+    const jsonl = readFileSync(path.join(dir, "all.jsonl"), "utf8")
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     const column = (name: string) => rows[0].indexOf(name);
     for (const [i, row] of rows.slice(1).entries()) {
       expect(row[column("log_id")]).to.equal(jsonl[i].log_id);
@@ -99,12 +118,12 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
       else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\r" && text[i + 1] === "\n") row.push(field), rows.push(row), (row = []), (field = ""), i++;
+    else if (c === ",") (row.push(field), (field = ""));
+    else if (c === "\r" && text[i + 1] === "\n") (row.push(field), rows.push(row), (row = []), (field = ""), i++);
     else field += c;
   }
   return rows;

@@ -20,7 +20,13 @@ async function writeLog(events: string): Promise<number> {
   const service = await ScriptlogService.open(events);
   await service.start();
   try {
-    await service.recordAttempt({ status: "failed", code: LONG, log_id: "a0", stderr: "AttributeError: module 'os' has no attribute 'makedir'\n", return_code: 1 });
+    await service.recordAttempt({
+      status: "failed",
+      code: LONG,
+      log_id: "a0",
+      stderr: "AttributeError: module 'os' has no attribute 'makedir'\n",
+      return_code: 1,
+    });
     await service.recordAttempt({ status: "failed", code: "x = 1 +\n", log_id: "a1", previous_attempt_id: "a0" });
     await service.recordAttempt({ status: "success", code: "import os\nos.makedirs('out')\n", log_id: "a2", previous_attempt_id: "a1" });
     await service.recordAttempt({ status: "failed", code: LONG, log_id: "a3", return_code: 1 });
@@ -61,7 +67,14 @@ describe("deriving facts ahead of the projection", function () {
   it("passes events on in order and holds the reader back while too many wait for their facts", async () => {
     const release: Array<() => void> = [];
     const pool = { prepare: () => new Promise<void>((resolve) => release.push(resolve)) } as unknown as DerivationPool;
-    const ahead = factsAhead(pool, new ReadModels({ readEnvelope: () => { throw new Error("not read here"); } }));
+    const ahead = factsAhead(
+      pool,
+      new ReadModels({
+        readEnvelope: () => {
+          throw new Error("not read here");
+        },
+      }),
+    );
     const source = new Subject<StoredEvent>();
     const seen: number[] = [];
     ahead.operator(source).subscribe((e) => seen.push(e.envelope.seq));

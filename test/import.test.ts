@@ -57,7 +57,9 @@ describe("scriptlog import --seed-logs", function () {
     expect(res.code).to.equal(1);
     const report = JSON.parse(res.stdout);
     expect(report.attempts).to.equal(75);
-    expect(report.skipped.map((s: any) => s.path).sort()).to.deep.equal([`failures/${day}/${broken}`, `failures/${day}/${wrongStatus}`].sort());
+    expect(report.skipped.map((s: any) => s.path).sort()).to.deep.equal(
+      [`failures/${day}/${broken}`, `failures/${day}/${wrongStatus}`].sort(),
+    );
     expect(res.stderr).to.include(`skipped failures/${day}/${broken}: `);
   });
 
@@ -82,12 +84,15 @@ describe("scriptlog import --jsonl", function () {
   it("records each line like a POST, links and fixes included, and reports bad lines by number", async () => {
     const dir = tempDir();
     const file = path.join(dir, "attempts.jsonl");
-    writeFileSync(file, [
-      JSON.stringify({ status: "failed", log_id: "j1", code: "x = y\n", stderr: "NameError: name 'y' is not defined\n" }),
-      JSON.stringify({ status: "success", log_id: "j2", code: "y = 1\nx = y\n", previous_attempt_id: "j1" }),
-      JSON.stringify({ status: "maybe", code: "" }),
-      "",
-    ].join("\n"));
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({ status: "failed", log_id: "j1", code: "x = y\n", stderr: "NameError: name 'y' is not defined\n" }),
+        JSON.stringify({ status: "success", log_id: "j2", code: "y = 1\nx = y\n", previous_attempt_id: "j1" }),
+        JSON.stringify({ status: "maybe", code: "" }),
+        "",
+      ].join("\n"),
+    );
     const res = await importCli(path.join(dir, "events"), "--jsonl", file);
     expect(res.code).to.equal(1);
     expect(JSON.parse(res.stdout)).to.deep.include({ attempts: 2, fixes: 1 });

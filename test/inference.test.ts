@@ -93,8 +93,13 @@ describe("a log written with version 1 attempt events", function () {
       const status = i === 0 ? "AttemptFailed" : "AttemptSucceeded";
       const extra = i === 0 ? { stderr: "AttributeError: module 'os' has no attribute 'makedir'\n", return_code: 1 } : {};
       const unsealed = {
-        seq: i + 1, id: `00000000-0000-4000-8000-00000000000${i}`, type: status, version: 1, recorded_at: at(i),
-        data: { log_id: `v1-${i}`, session_id: `v1-session-${i}`, timestamp: at(i), code, user_prompt: "same prompt", ...extra }, prev_hash: prev,
+        seq: i + 1,
+        id: `00000000-0000-4000-8000-00000000000${i}`,
+        type: status,
+        version: 1,
+        recorded_at: at(i),
+        data: { log_id: `v1-${i}`, session_id: `v1-session-${i}`, timestamp: at(i), code, user_prompt: "same prompt", ...extra },
+        prev_hash: prev,
       } as unknown as Omit<Envelope, "hash">;
       const sealed = sealEnvelope(unsealed);
       prev = sealed.envelope.hash;

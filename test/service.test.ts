@@ -15,7 +15,13 @@ describe("recording attempts (in-process service)", () => {
     await service.start();
     const long = "import os\n" + "total = sum(len(name) for name in os.listdir('.'))\n".repeat(20_000) + "os.makedir('out')\n";
     const recorded = [
-      service.recordAttempt({ status: "failed", code: long, log_id: "a0", stderr: "AttributeError: module 'os' has no attribute 'makedir'\n", return_code: 1 }),
+      service.recordAttempt({
+        status: "failed",
+        code: long,
+        log_id: "a0",
+        stderr: "AttributeError: module 'os' has no attribute 'makedir'\n",
+        return_code: 1,
+      }),
       service.recordAttempt({ status: "failed", code: "x = 1 +\n", log_id: "a1", previous_attempt_id: "a0" }),
       service.recordAttempt({ status: "success", code: "import os\nos.makedirs('out')\n", log_id: "a2", previous_attempt_id: "a1" }),
     ];
@@ -25,7 +31,9 @@ describe("recording attempts (in-process service)", () => {
 
     const lines: string[] = [];
     for await (const line of rawEventLines(events, 0)) lines.push(line);
-    const types = lines.map((l) => JSON.parse(l) as { type: string; data: { log_id?: string } }).map((e) => `${e.type}${e.data.log_id ? ` ${e.data.log_id}` : ""}`);
+    const types = lines
+      .map((l) => JSON.parse(l) as { type: string; data: { log_id?: string } })
+      .map((e) => `${e.type}${e.data.log_id ? ` ${e.data.log_id}` : ""}`);
     expect(types).to.deep.equal([
       "AttemptFailed a0",
       "AttemptFailed a1",
@@ -61,7 +69,12 @@ describe("recording attempts (in-process service)", () => {
       await record(first, "s2", "success", 5);
       await record(first, "s2", "failed", 4); // s2's success is now its second attempt
       await record(first, "s3", "failed", 6);
-      expect(first.models.states.sessions.totals).to.deep.equal({ sessions: 3, resolved: 2, first_attempt_successes: 1, attempts_to_success_sum: 1 + 2 });
+      expect(first.models.states.sessions.totals).to.deep.equal({
+        sessions: 3,
+        resolved: 2,
+        first_attempt_successes: 1,
+        attempts_to_success_sum: 1 + 2,
+      });
     } finally {
       await first.close(); // writes the snapshot
     }
@@ -69,7 +82,12 @@ describe("recording attempts (in-process service)", () => {
     await reopened.start();
     try {
       await record(reopened, "s2", "failed", 0); // and now its third
-      expect(reopened.models.states.sessions.totals).to.deep.equal({ sessions: 3, resolved: 2, first_attempt_successes: 1, attempts_to_success_sum: 1 + 3 });
+      expect(reopened.models.states.sessions.totals).to.deep.equal({
+        sessions: 3,
+        resolved: 2,
+        first_attempt_successes: 1,
+        attempts_to_success_sum: 1 + 3,
+      });
     } finally {
       await reopened.close();
     }

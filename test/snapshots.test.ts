@@ -5,13 +5,24 @@ import { readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs"
 import path from "node:path";
 import { get, post, removeTempDirs, runCli, spawnServer, tempDir } from "./helpers/server.js";
 
-const attempt = (i: number) => ({ status: i % 3 === 2 ? "success" : "failed", code: `import os\nos.makedir('d${i}')\n`, stderr: "AttributeError: module 'os' has no attribute 'makedir'\n", user_prompt: `p${Math.floor(i / 3)}`, ...(i % 3 ? {} : { session_id: `s${i}` }) });
+const attempt = (i: number) => ({
+  status: i % 3 === 2 ? "success" : "failed",
+  code: `import os\nos.makedir('d${i}')\n`,
+  stderr: "AttributeError: module 'os' has no attribute 'makedir'\n",
+  user_prompt: `p${Math.floor(i / 3)}`,
+  ...(i % 3 ? {} : { session_id: `s${i}` }),
+});
 
 async function serveAndPost(events: string, from: number, to: number) {
   const server = await spawnServer(events);
   for (let i = from; i < to; i++) {
     const body = attempt(i);
-    const res = await post(`${server.url}/api/logs/attempts`, body.status === "success" ? { status: "success", code: "import os\nos.makedirs('d', exist_ok=True)\n", session_id: `s${i - 2}` } : body);
+    const res = await post(
+      `${server.url}/api/logs/attempts`,
+      body.status === "success"
+        ? { status: "success", code: "import os\nos.makedirs('d', exist_ok=True)\n", session_id: `s${i - 2}` }
+        : body,
+    );
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
   }
   const analysis = (await get(`${server.url}/api/logs/analysis`)).body.analysis;
@@ -22,7 +33,11 @@ async function serveAndPost(events: string, from: number, to: number) {
 }
 
 const snapshotStates = (dir: string) =>
-  Object.fromEntries(readdirSync(dir).filter((f) => f !== "meta.json").map((f) => [f, JSON.parse(readFileSync(path.join(dir, f), "utf8")).state]));
+  Object.fromEntries(
+    readdirSync(dir)
+      .filter((f) => f !== "meta.json")
+      .map((f) => [f, JSON.parse(readFileSync(path.join(dir, f), "utf8")).state]),
+  );
 
 describe("snapshots and fast start", function () {
   this.timeout(60_000);
@@ -46,14 +61,22 @@ describe("snapshots and fast start", function () {
 
   for (const [name, damage, message] of [
     ["a truncated one", (p: string) => truncateSync(path.join(p, "analysis.json"), 100), /not used: damaged or out of step/],
-    ["another analyzer's", (p: string) => {
-      const meta = JSON.parse(readFileSync(path.join(p, "meta.json"), "utf8"));
-      writeFileSync(path.join(p, "meta.json"), JSON.stringify({ ...meta, analyzer_version: 0 }));
-    }, /not used: made by analyzer version 0/],
-    ["another projection version", (p: string) => {
-      const snapshot = JSON.parse(readFileSync(path.join(p, "sessions.json"), "utf8"));
-      writeFileSync(path.join(p, "sessions.json"), JSON.stringify({ ...snapshot, version: 1 }));
-    }, /not used: damaged or out of step \(sessions snapshot is version 1/],
+    [
+      "another analyzer's",
+      (p: string) => {
+        const meta = JSON.parse(readFileSync(path.join(p, "meta.json"), "utf8"));
+        writeFileSync(path.join(p, "meta.json"), JSON.stringify({ ...meta, analyzer_version: 0 }));
+      },
+      /not used: made by analyzer version 0/,
+    ],
+    [
+      "another projection version",
+      (p: string) => {
+        const snapshot = JSON.parse(readFileSync(path.join(p, "sessions.json"), "utf8"));
+        writeFileSync(path.join(p, "sessions.json"), JSON.stringify({ ...snapshot, version: 1 }));
+      },
+      /not used: damaged or out of step \(sessions snapshot is version 1/,
+    ],
   ] as const) {
     it(`ignores ${name} with a message and replays the whole log`, async () => {
       const root = tempDir();

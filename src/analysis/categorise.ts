@@ -2,9 +2,27 @@
 import { STDLIB_EXCEPTIONS, STDLIB_MODULES } from "./stdlibExceptions.generated.js";
 
 export const ERROR_CATEGORIES = [
-  "import_error", "syntax_error", "name_error", "attribute_error", "type_error", "value_error", "key_error",
-  "index_error", "file_error", "arithmetic_error", "encoding_error", "recursion_error", "memory_error",
-  "assertion_error", "timeout", "crash", "os_error", "runtime_error", "library_error", "exit_error", "unknown",
+  "import_error",
+  "syntax_error",
+  "name_error",
+  "attribute_error",
+  "type_error",
+  "value_error",
+  "key_error",
+  "index_error",
+  "file_error",
+  "arithmetic_error",
+  "encoding_error",
+  "recursion_error",
+  "memory_error",
+  "assertion_error",
+  "timeout",
+  "crash",
+  "os_error",
+  "runtime_error",
+  "library_error",
+  "exit_error",
+  "unknown",
 ] as const;
 export type ErrorCategory = (typeof ERROR_CATEGORIES)[number];
 
@@ -30,7 +48,13 @@ const CATEGORY_BY_BASE: ReadonlyArray<[ErrorCategory, readonly string[]]> = [
 ];
 
 // Signals that mean the interpreter itself died (SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV).
-const CRASH_SIGNALS = new Map([[4, "SIGILL"], [6, "SIGABRT"], [7, "SIGBUS"], [8, "SIGFPE"], [11, "SIGSEGV"]]);
+const CRASH_SIGNALS = new Map([
+  [4, "SIGILL"],
+  [6, "SIGABRT"],
+  [7, "SIGBUS"],
+  [8, "SIGFPE"],
+  [11, "SIGSEGV"],
+]);
 const TIMEOUT_RETURN_CODES = new Set([124, 137, -9]);
 
 export interface CategoryInput {

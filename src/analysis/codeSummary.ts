@@ -36,9 +36,41 @@ export function summariseCode(source: string): CodeSummary {
 }
 
 const KEYWORDS = new Set([
-  "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
-  "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or",
-  "pass", "raise", "return", "try", "while", "with", "yield",
+  "False",
+  "None",
+  "True",
+  "and",
+  "as",
+  "assert",
+  "async",
+  "await",
+  "break",
+  "class",
+  "continue",
+  "def",
+  "del",
+  "elif",
+  "else",
+  "except",
+  "finally",
+  "for",
+  "from",
+  "global",
+  "if",
+  "import",
+  "in",
+  "is",
+  "lambda",
+  "nonlocal",
+  "not",
+  "or",
+  "pass",
+  "raise",
+  "return",
+  "try",
+  "while",
+  "with",
+  "yield",
 ]);
 const COMPOUND = new Set(["if", "elif", "else", "while", "for", "try", "except", "finally", "with", "def", "class"]);
 const AUGMENTED = new Set(["+=", "-=", "*=", "/=", "//=", "%=", "**=", ">>=", "<<=", "&=", "^=", "|=", "@="]);
@@ -130,7 +162,11 @@ class SummaryReader {
         if (isOp(tokens[start], "*")) start++; // except*
         let end = colon;
         // with (open(a) as f, open(b) as g):
-        if (isOp(tokens[start], "(") && this.closing(start, colon) === colon - 1 && this.find(start + 1, colon - 1, (t) => isKeyword(t, "as")) < colon - 1) {
+        if (
+          isOp(tokens[start], "(") &&
+          this.closing(start, colon) === colon - 1 &&
+          this.find(start + 1, colon - 1, (t) => isKeyword(t, "as")) < colon - 1
+        ) {
           start++;
           end--;
         }
@@ -205,7 +241,8 @@ class SummaryReader {
    */
   private targets(from: number, to: number, bind: boolean): void {
     const { tokens } = this;
-    for (let [start, end] of this.split(from, to, ",")) {
+    for (const [first, end] of this.split(from, to, ",")) {
+      let start = first;
       while (start < end && (isOp(tokens[start], "*") || isOp(tokens[start], "**"))) start++;
       if (start >= end) continue;
       if (end - start === 1 && isName(tokens[start])) {
@@ -223,7 +260,8 @@ class SummaryReader {
   /** Parameters of a def or lambda: their names are neither read nor defined; annotations and defaults are read. */
   private parameters(from: number, to: number): void {
     const { tokens } = this;
-    for (let [start, end] of this.split(from, to, ",")) {
+    for (const [first, end] of this.split(from, to, ",")) {
+      let start = first;
       while (start < end && (isOp(tokens[start], "*") || isOp(tokens[start], "**") || isOp(tokens[start], "/"))) start++;
       if (start < end && tokens[start].kind === "name") start++;
       if (start < end && (isOp(tokens[start], ":") || isOp(tokens[start], "="))) start++;
@@ -249,7 +287,8 @@ class SummaryReader {
       }
       if (t.kind !== "name") continue;
       if (KEYWORDS.has(t.text)) {
-        if (t.text === "for") i = this.find(i + 1, to, (u) => isKeyword(u, "in")); // comprehension targets
+        if (t.text === "for")
+          i = this.find(i + 1, to, (u) => isKeyword(u, "in")); // comprehension targets
         else if (t.text === "lambda") {
           const colon = this.find(i + 1, to, isColon);
           this.parameters(i + 1, colon);

@@ -38,7 +38,9 @@ function exitMessage(parsed: ParsedTraceback, stderr: string | null | undefined,
   if (parsed.fatal_error) return parsed.fatal_error;
   const signal = crashSignal(rc);
   if (signal) return `killed by ${signal}`;
-  const lines = stderrLines(stderr ?? "").map((l) => l.trim()).filter(Boolean);
+  const lines = stderrLines(stderr ?? "")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const last = lines[lines.length - 1];
   return last ? last.slice(0, MAX_EXIT_MESSAGE) : null;
 }

@@ -85,7 +85,8 @@ function replacements(removed: string[], added: string[], candidatesTo: string[]
     for (const to of candidatesTo) {
       if (qualifier(from) !== qualifier(to)) continue;
       const distance = editDistance(leaf(from), leaf(to));
-      if (distance <= Math.max(2, Math.floor(Math.max(leaf(from).length, leaf(to).length) / 3))) candidates.push({ from, to, distance: distance + (fresh.has(to) ? 0 : 0.5) });
+      if (distance <= Math.max(2, Math.floor(Math.max(leaf(from).length, leaf(to).length) / 3)))
+        candidates.push({ from, to, distance: distance + (fresh.has(to) ? 0 : 0.5) });
     }
   }
   candidates.sort((x, y) => x.distance - y.distance || x.from.localeCompare(y.from) || x.to.localeCompare(y.to));
@@ -140,16 +141,33 @@ export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: st
  * The changed lines of a fix, for a short wrong → right example: from the hunk about the mistake (the one
  * whose lines mention the failing line or a name in `focus`), else the first; at most `max` of each, trimmed.
  */
-export function changedLines(strategy: FixStrategy, focus: { failingLine?: string | null; names?: string[] } = {}, max = 3): { wrong: string[]; right: string[] } {
+export function changedLines(
+  strategy: FixStrategy,
+  focus: { failingLine?: string | null; names?: string[] } = {},
+  max = 3,
+): { wrong: string[]; right: string[] } {
   const hunks = strategy.hunks.map((h) => h.split("\n").slice(1));
   const failing = focus.failingLine?.trim();
   const mentions = (lines: string[]) =>
-    lines.some((l) => (failing && l.slice(1).trim() === failing) || (focus.names ?? []).some((n) => new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(l)));
-  const lines = hunks.find((h) => failing && h.some((l) => l.startsWith("-") && l.slice(1).trim() === failing)) ?? hunks.find(mentions) ?? hunks[0] ?? [];
+    lines.some(
+      (l) =>
+        (failing && l.slice(1).trim() === failing) ||
+        (focus.names ?? []).some((n) => new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(l)),
+    );
+  const lines =
+    hunks.find((h) => failing && h.some((l) => l.startsWith("-") && l.slice(1).trim() === failing)) ??
+    hunks.find(mentions) ??
+    hunks[0] ??
+    [];
   const pick = (sign: string) =>
     lines
       .filter((l) => l.startsWith(sign))
-      .map((l) => l.slice(1).replace(/\s+#.*$/, "").trim())
+      .map((l) =>
+        l
+          .slice(1)
+          .replace(/\s+#.*$/, "")
+          .trim(),
+      )
       .filter((l) => l && !l.startsWith("#"))
       .slice(0, max);
   return { wrong: pick("-"), right: pick("+") };

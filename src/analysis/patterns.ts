@@ -5,7 +5,8 @@ import { hash } from "node:crypto";
 import type { TracebackFrame } from "./traceback.js";
 
 // A quoted token right after these words names the mistake, so it is kept.
-const IDENTIFIER_CONTEXT = /(?:\bname|\bmodule|\battribute|\bnamed|\bimport name|\blocal variable|\bkeyword argument|\bargument:?|\bargument[s]?:|\bfrom|\band)\s*$/;
+const IDENTIFIER_CONTEXT =
+  /(?:\bname|\bmodule|\battribute|\bnamed|\bimport name|\blocal variable|\bkeyword argument|\bargument:?|\bargument[s]?:|\bfrom|\band)\s*$/;
 const IDENTIFIER = /^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*$/;
 
 /** The message with its varying parts replaced by placeholders. */

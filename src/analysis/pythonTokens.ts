@@ -154,7 +154,7 @@ class Tokenizer {
     let i = end;
     if (code[i] === "!") i += 2;
     if (code[i] === ":") {
-      for (i++; i < limit && code[i] !== "}" && !code.startsWith(delimiter, i); ) {
+      for (i++; i < limit && code[i] !== "}" && !code.startsWith(delimiter, i);) {
         i = code[i] === "{" ? this.replacementField(i, limit, delimiter) : i + 1;
       }
     }
@@ -166,7 +166,26 @@ class Tokenizer {
 
 // Words that only ever start a statement. A line inside brackets that begins with one means a bracket was left
 // open (CPython stops there: "'(' was never closed"); ending the logical line keeps the rest of the script readable.
-const STATEMENT_WORDS = new Set(["import", "def", "class", "return", "try", "except", "finally", "while", "elif", "with", "raise", "del", "pass", "break", "continue", "global", "nonlocal", "assert"]);
+const STATEMENT_WORDS = new Set([
+  "import",
+  "def",
+  "class",
+  "return",
+  "try",
+  "except",
+  "finally",
+  "while",
+  "elif",
+  "with",
+  "raise",
+  "del",
+  "pass",
+  "break",
+  "continue",
+  "global",
+  "nonlocal",
+  "assert",
+]);
 const STATEMENT_START = /[ \t]*([A-Za-z]+)/y;
 const FROM_IMPORT = /[ \t]*from[ \t]+[\w.]+[ \t]+import\b/y;
 

@@ -55,22 +55,30 @@ export function ruleFor(p: PatternEvidence): string {
   const imported = usual.find((c) => c.kind === "import_added") as { name: string } | undefined;
   const hint = unquote(p.suggestion) || (replaced ? leaf(replaced.to) : "");
   if ((m = /^module '([\w.]+)' has no attribute '(\w+)'/.exec(t))) {
-    return hint ? `Call \`${m[1]}.${hint}\`, not \`${m[1]}.${m[2]}\`: \`${m[1]}.${m[2]}\` does not exist.` : `Do not use \`${m[1]}.${m[2]}\`: module \`${m[1]}\` has no such attribute.`;
+    return hint
+      ? `Call \`${m[1]}.${hint}\`, not \`${m[1]}.${m[2]}\`: \`${m[1]}.${m[2]}\` does not exist.`
+      : `Do not use \`${m[1]}.${m[2]}\`: module \`${m[1]}\` has no such attribute.`;
   }
   if ((m = /^'(\w+)' object has no attribute '(\w+)'/.exec(t))) {
     return m[1] === "NoneType"
       ? `Check for None before using \`.${m[2]}\`: the value came back as None.`
-      : hint ? `Use \`.${hint}\` on ${m[1]} objects, not \`.${m[2]}\`.` : `${m[1]} objects have no \`.${m[2]}\`; check the API before using it.`;
+      : hint
+        ? `Use \`.${hint}\` on ${m[1]} objects, not \`.${m[2]}\`.`
+        : `${m[1]} objects have no \`.${m[2]}\`; check the API before using it.`;
   }
   if ((m = /^name '(\w+)' is not defined/.exec(t))) {
     if (imported) return `Add \`${imported.name}\` before using \`${m[1]}\`.`;
     return hint ? `Define \`${m[1]}\` before using it (did you mean \`${hint}\`?).` : `Import or define \`${m[1]}\` before using it.`;
   }
   if ((m = /^No module named '([\w.]+)'/.exec(t))) return `Do not import \`${m[1]}\`: it is not installed where scripts run.`;
-  if ((m = /^cannot import name '(\w+)' from '([\w.]+)'/.exec(t))) return `\`${m[2]}\` has no \`${m[1]}\`; import it from where it is defined.`;
-  if ((m = /^cannot access local variable '(\w+)'/.exec(t))) return `Assign \`${m[1]}\` before reading it inside the function, or declare it \`global\`/\`nonlocal\`.`;
-  if ((m = /^([\w.]+)\(\) got an unexpected keyword argument '(\w+)'/.exec(t))) return `Do not pass \`${m[2]}=\` to \`${m[1]}()\`: it takes no such argument.`;
-  if ((m = /^([\w.]+)\(\) missing <N> required positional arguments?: (.*)$/.exec(t))) return `Pass every required argument to \`${m[1]}()\` (${m[2]}).`;
+  if ((m = /^cannot import name '(\w+)' from '([\w.]+)'/.exec(t)))
+    return `\`${m[2]}\` has no \`${m[1]}\`; import it from where it is defined.`;
+  if ((m = /^cannot access local variable '(\w+)'/.exec(t)))
+    return `Assign \`${m[1]}\` before reading it inside the function, or declare it \`global\`/\`nonlocal\`.`;
+  if ((m = /^([\w.]+)\(\) got an unexpected keyword argument '(\w+)'/.exec(t)))
+    return `Do not pass \`${m[2]}=\` to \`${m[1]}()\`: it takes no such argument.`;
+  if ((m = /^([\w.]+)\(\) missing <N> required positional arguments?: (.*)$/.exec(t)))
+    return `Pass every required argument to \`${m[1]}()\` (${m[2]}).`;
   if (/^can only concatenate str/.test(t)) return "Convert numbers with `str()` (or use an f-string) before joining them to text.";
   if (p.error_category === "syntax_error") return `Write valid Python: avoid "${t}".`;
   if (p.error_category === "file_error") return `Check that a path exists before opening it (${p.error_type}: ${t}).`;
@@ -104,7 +112,8 @@ export function recommendations(patterns: PatternEvidence[], latest: string | nu
     .sort((a, b) => Number(b.kind === "verified_fix") - Number(a.kind === "verified_fix") || b.score - a.score || a.id.localeCompare(b.id));
 }
 
-const HEADER = "## Lessons from earlier script runs\n\nScripts like the one you are writing failed in these ways before. Follow these rules:\n";
+const HEADER =
+  "## Lessons from earlier script runs\n\nScripts like the one you are writing failed in these ways before. Follow these rules:\n";
 
 /** A markdown section for a system prompt: the top rules, most important first, within a character budget. */
 export function aiContext(rules: Recommendation[], maxExamples: number, maxChars: number): { context: string; rules: Recommendation[] } {
@@ -133,6 +142,11 @@ export function learningSummary(rules: Recommendation[]): string {
   const verified = rules.filter((r) => r.kind === "verified_fix");
   const warnings = rules.length - verified.length;
   if (rules.length === 0) return "No failure has recurred or been fixed yet, so there is nothing to learn from.";
-  const top = rules.slice(0, 3).map((r) => `- ${r.rule} (${r.evidence.failures}× seen, fix rate ${Math.round(r.evidence.fix_rate * 100)}%)`);
-  return [`${verified.length} rule${verified.length === 1 ? "" : "s"} from verified fixes, ${warnings} warning${warnings === 1 ? "" : "s"} from recurring failures. Most important:`, ...top].join("\n");
+  const top = rules
+    .slice(0, 3)
+    .map((r) => `- ${r.rule} (${r.evidence.failures}× seen, fix rate ${Math.round(r.evidence.fix_rate * 100)}%)`);
+  return [
+    `${verified.length} rule${verified.length === 1 ? "" : "s"} from verified fixes, ${warnings} warning${warnings === 1 ? "" : "s"} from recurring failures. Most important:`,
+    ...top,
+  ].join("\n");
 }

@@ -25,7 +25,7 @@ export function lineSignature(code: string): Uint32Array {
 export function lineSimilarity(a: Uint32Array, b: Uint32Array): number {
   if (a.length + b.length === 0) return 1;
   let common = 0;
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
     if (a[i] === b[j]) {
       common++;
       i++;

@@ -32,6 +32,7 @@ export interface ParsedTraceback {
   fatal_error: string | null;
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI escape sequences are made of control characters
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 const TRACEBACK_HEADER = /^Traceback \(most recent call last\):\s*$/;
 const GROUP_HEADER = /^(\s*)\+ Exception Group Traceback \(most recent call last\):\s*$/;
@@ -42,7 +43,8 @@ const REPEATED = /^\s*\[Previous line repeated (\d+) more times?\]\s*$/;
 const MARKER = /^\s*[\^~]+\s*$/;
 const ELIDED = /^\s*\.\.\.<\d+ lines>\.\.\.\s*$/;
 const EXCEPTION_LINE = /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)(?::(?: (.*))?)?$/;
-const CHAIN_SEPARATOR = /^(The above exception was the direct cause of the following exception:|During handling of the above exception, another exception occurred:)\s*$/;
+const CHAIN_SEPARATOR =
+  /^(The above exception was the direct cause of the following exception:|During handling of the above exception, another exception occurred:)\s*$/;
 const RUNNER_LOG_LINE = /^\[(DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL)\]/;
 const DID_YOU_MEAN = /\.? Did you mean: (.+)\?$/;
 const FATAL = /^Fatal Python error: (.*)$/;
@@ -133,7 +135,7 @@ function precededByChainSeparator(lines: string[], i: number): boolean {
 
 function isHeaderlessSyntaxError(lines: string[], i: number): boolean {
   const frame = FRAME.exec(lines[i]);
-  if (!frame || frame[3] !== undefined || !/^  File/.test(lines[i])) return false;
+  if (!frame || frame[3] !== undefined || !/^ {2}File/.test(lines[i])) return false;
   for (let j = i + 1; j < Math.min(lines.length, i + 4); j++) {
     const exc = EXCEPTION_LINE.exec(lines[j]);
     if (exc && /(SyntaxError|IndentationError|TabError)$/.test(exc[1])) return true;

@@ -16,10 +16,15 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
   app.use(async (ctx, next) => {
     if (ctx.method === "POST" || ctx.method === "PUT" || ctx.method === "PATCH") {
       if (!ctx.is("application/json")) {
-        throw new ScriptlogError("unsupported_media_type", `send the body as application/json, not ${ctx.get("Content-Type") || "nothing"}`);
+        throw new ScriptlogError(
+          "unsupported_media_type",
+          `send the body as application/json, not ${ctx.get("Content-Type") || "nothing"}`,
+        );
       }
       if (Number(ctx.get("Content-Length")) > options.bodyLimit) {
-        throw new ScriptlogError("payload_too_large", `the request body is larger than ${options.bodyLimit} bytes`, { limit: options.bodyLimit });
+        throw new ScriptlogError("payload_too_large", `the request body is larger than ${options.bodyLimit} bytes`, {
+          limit: options.bodyLimit,
+        });
       }
     }
     await next();

@@ -16,10 +16,17 @@ const errorSchema = {
 
 const ok = (description: string, properties: Record<string, unknown> = {}) => ({
   description,
-  content: { "application/json": { schema: { type: "object", required: ["success"], properties: { success: { const: true }, ...properties } } } },
+  content: {
+    "application/json": { schema: { type: "object", required: ["success"], properties: { success: { const: true }, ...properties } } },
+  },
 });
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [String(s), { description: "error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } }]));
+  Object.fromEntries(
+    statuses.map((s) => [
+      String(s),
+      { description: "error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+    ]),
+  );
 const queryParams = (schema: Record<string, object>) =>
   Object.entries(schema).map(([name, s]) => ({ name, in: "query", required: false, schema: s }));
 const pathParam = (name: string) => ({ name, in: "path", required: true, schema: { type: "string" } });
@@ -39,12 +46,20 @@ export function openApiDocument() {
       schemas: {
         FailedAttempt: failed,
         SuccessfulAttempt: succeeded,
-        AttemptRequest: { oneOf: [{ $ref: "#/components/schemas/FailedAttempt" }, { $ref: "#/components/schemas/SuccessfulAttempt" }], discriminator: { propertyName: "status" } },
+        AttemptRequest: {
+          oneOf: [{ $ref: "#/components/schemas/FailedAttempt" }, { $ref: "#/components/schemas/SuccessfulAttempt" }],
+          discriminator: { propertyName: "status" },
+        },
         Error: errorSchema,
       },
     },
     paths: {
-      "/health": { get: { summary: "Readiness: 200 once the log is replayed", responses: { "200": { description: "ready" }, "503": { description: "replaying" } } } },
+      "/health": {
+        get: {
+          summary: "Readiness: 200 once the log is replayed",
+          responses: { "200": { description: "ready" }, "503": { description: "replaying" } },
+        },
+      },
       "/api/openapi.json": get("This document", { description: "OpenAPI 3.1" }),
       "/api/logs/attempts": {
         post: {
@@ -64,20 +79,44 @@ export function openApiDocument() {
         },
       },
       "/api/logs/summary": get("Totals and rates", ok("summary", { summary: { type: "object" } })),
-      "/api/logs/failures": get("Failures, newest first", ok("failures", { failures: { type: "array" }, count: { type: "integer" } }), queryParams(querySchemas.failures)),
-      "/api/logs/successes": get("Successes, newest first", ok("successes", { successes: { type: "array" }, count: { type: "integer" } }), queryParams(querySchemas.successes)),
-      "/api/logs/session/{session_id}": get("A session and its attempts, oldest first", ok("session", { session: { type: "object" }, attempts: { type: "array" } }), [pathParam("session_id")], [404]),
+      "/api/logs/failures": get(
+        "Failures, newest first",
+        ok("failures", { failures: { type: "array" }, count: { type: "integer" } }),
+        queryParams(querySchemas.failures),
+      ),
+      "/api/logs/successes": get(
+        "Successes, newest first",
+        ok("successes", { successes: { type: "array" }, count: { type: "integer" } }),
+        queryParams(querySchemas.successes),
+      ),
+      "/api/logs/session/{session_id}": get(
+        "A session and its attempts, oldest first",
+        ok("session", { session: { type: "object" }, attempts: { type: "array" } }),
+        [pathParam("session_id")],
+        [404],
+      ),
       "/api/logs/log/{log_id}": get("One attempt", ok("entry", { log: { type: "object" } }), [pathParam("log_id")], [404]),
-      "/api/logs/analysis": get("Counts and fix rates per error type, category and pattern", ok("analysis", { analysis: { type: "object" } })),
+      "/api/logs/analysis": get(
+        "Counts and fix rates per error type, category and pattern",
+        ok("analysis", { analysis: { type: "object" } }),
+      ),
       "/api/logs/error-patterns": get(
         "Error patterns, most frequent first, with common errors and library issues",
         ok("patterns", { error_patterns: { type: "array" }, common_errors: { type: "array" }, library_issues: { type: "array" } }),
         queryParams(querySchemas.errorPatterns),
       ),
-      "/api/logs/recommendations": get("Rules backed by evidence, most important first", ok("rules", { recommendations: { type: "array" }, ai_learning_summary: { type: "string" } })),
+      "/api/logs/recommendations": get(
+        "Rules backed by evidence, most important first",
+        ok("rules", { recommendations: { type: "array" }, ai_learning_summary: { type: "string" } }),
+      ),
       "/api/logs/ai-context": get(
         "Markdown for a system prompt (or the same rules as JSON)",
-        ok("context", { format: { enum: ["markdown", "json"] }, context: { anyOf: [{ type: "string" }, { type: "array" }] }, rules: { type: "array" }, generated_from_seq: { type: "integer" } }),
+        ok("context", {
+          format: { enum: ["markdown", "json"] },
+          context: { anyOf: [{ type: "string" }, { type: "array" }] },
+          rules: { type: "array" },
+          generated_from_seq: { type: "integer" },
+        }),
         queryParams(querySchemas.aiContext),
       ),
     },

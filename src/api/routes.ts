@@ -2,7 +2,14 @@
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
 import { aiContext, learningSummary } from "../analysis/recommendations.js";
-import { analysisReport, commonErrors, countsSince, libraryIssues, rankedPatterns, rankedRecommendations } from "../projections/analysis.js";
+import {
+  analysisReport,
+  commonErrors,
+  countsSince,
+  libraryIssues,
+  rankedPatterns,
+  rankedRecommendations,
+} from "../projections/analysis.js";
 import { recentFailures } from "../projections/failures.js";
 import { effectiveSession, sessionSummary, sessionView } from "../projections/sessions.js";
 import { timestampMillis } from "../events/validation.js";
@@ -83,7 +90,10 @@ export function logRoutes(service: ScriptlogService): Router {
   router.get("/api/logs/error-patterns", (ctx) => {
     const q = parseQuery<{ category?: string; library?: string; since?: string }>(querySchemas.errorPatterns, ctx.query);
     const { analysis, sessions, failures } = states();
-    const counts = q.since === undefined ? undefined : countsSince(failures.items, timestampMillis(q.since), (r) => effectiveSession(sessions, r.session_id));
+    const counts =
+      q.since === undefined
+        ? undefined
+        : countsSince(failures.items, timestampMillis(q.since), (r) => effectiveSession(sessions, r.session_id));
     const errorPatterns = rankedPatterns(analysis, q, counts);
     ctx.body = {
       success: true,

@@ -35,18 +35,22 @@ const validateSuccess = ajv.compile(successAttemptSchema);
 
 export function parseAttemptBody(body: unknown): AttemptBody {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ScriptlogError("validation_failed", "the body must be a JSON object", { problems: [{ path: "/", message: "must be object" }] });
+    throw new ScriptlogError("validation_failed", "the body must be a JSON object", {
+      problems: [{ path: "/", message: "must be object" }],
+    });
   }
   const status = (body as { status?: unknown }).status;
   if (status !== "failed" && status !== "success") {
-    throw new ScriptlogError("validation_failed", "status must be \"failed\" or \"success\"", {
-      problems: [{ path: "/status", message: "must be \"failed\" or \"success\"" }],
+    throw new ScriptlogError("validation_failed", 'status must be "failed" or "success"', {
+      problems: [{ path: "/status", message: 'must be "failed" or "success"' }],
     });
   }
   const validate = status === "failed" ? validateFailed : validateSuccess;
   if (!validate(body)) {
     const list = problems(validate.errors);
-    throw new ScriptlogError("validation_failed", `invalid ${status} attempt: ${list.map((p) => `${p.path} ${p.message}`).join("; ")}`, { problems: list });
+    throw new ScriptlogError("validation_failed", `invalid ${status} attempt: ${list.map((p) => `${p.path} ${p.message}`).join("; ")}`, {
+      problems: list,
+    });
   }
   return body as unknown as AttemptBody;
 }
@@ -91,7 +95,8 @@ export function parseQuery<T>(schema: QuerySchema, query: Record<string, string 
   const value: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (Array.isArray(v)) throw new ScriptlogError("invalid_query", `query parameter '${k}' is given more than once`, { parameter: k });
-    if (!(k in schema)) throw new ScriptlogError("invalid_query", `unknown query parameter '${k}'`, { parameter: k, allowed: Object.keys(schema) });
+    if (!(k in schema))
+      throw new ScriptlogError("invalid_query", `unknown query parameter '${k}'`, { parameter: k, allowed: Object.keys(schema) });
     // Booleans are exactly "true" or "false", not ajv's looser "1"/"0" coercions.
     const type = (schema[k] as { type?: string }).type;
     if (type === "boolean" && v !== "true" && v !== "false") {

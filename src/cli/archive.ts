@@ -22,7 +22,8 @@ export interface ArchiveReport {
 }
 
 export async function archiveLog(eventsDir: string, before: string, to: string): Promise<ArchiveReport> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(before)) throw new ScriptlogError("invalid_argument", `--before must be a date (YYYY-MM-DD), not '${before}'`, { before });
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(before))
+    throw new ScriptlogError("invalid_argument", `--before must be a date (YYYY-MM-DD), not '${before}'`, { before });
   const lock = acquireLock(eventsDir);
   try {
     const boundary = readBoundary(eventsDir);
@@ -30,16 +31,38 @@ export async function archiveLog(eventsDir: string, before: string, to: string):
     const files = (await liveLogFiles(eventsDir)).filter((f) => f < `${before}.jsonl`);
     if (files.length === 0) return { files: [], boundary: boundary && start, to };
     // Verified on the way: an archive must never hold a broken chain.
-    const lastArchived = await lastValueFrom(readLog(eventsDir).pipe(takeWhile((e) => files.includes(e.location.file)), last()));
+    const lastArchived = await lastValueFrom(
+      readLog(eventsDir).pipe(
+        takeWhile((e) => files.includes(e.location.file)),
+        last(),
+      ),
+    );
     const end: ChainHead = { seq: lastArchived.envelope.seq, hash: lastArchived.envelope.hash };
     await mkdir(to, { recursive: true });
     const manifest = await readManifest(to);
     if (manifest && (manifest.end.seq !== start.seq || manifest.end.hash !== start.hash)) {
-      throw new ScriptlogError("invalid_argument", `${to} holds an archive that ends at seq ${manifest.end.seq}, where this log's live part does not begin`, { to });
+      throw new ScriptlogError(
+        "invalid_argument",
+        `${to} holds an archive that ends at seq ${manifest.end.seq}, where this log's live part does not begin`,
+        { to },
+      );
     }
     for (const file of files) await gzipDurably(path.join(eventsDir, file), path.join(to, `${file}.gz`));
-    await writeDurably(path.join(to, ARCHIVE_MANIFEST), JSON.stringify({ start: manifest?.start ?? start, end, files: [...(manifest?.files ?? []), ...files.map((f) => `${f}.gz`)] }, null, 2) + "\n");
-    const next: ArchiveBoundary = { seq: end.seq, hash: end.hash, before, to: path.resolve(to), files: [...(boundary?.files ?? []), ...files] };
+    await writeDurably(
+      path.join(to, ARCHIVE_MANIFEST),
+      JSON.stringify(
+        { start: manifest?.start ?? start, end, files: [...(manifest?.files ?? []), ...files.map((f) => `${f}.gz`)] },
+        null,
+        2,
+      ) + "\n",
+    );
+    const next: ArchiveBoundary = {
+      seq: end.seq,
+      hash: end.hash,
+      before,
+      to: path.resolve(to),
+      files: [...(boundary?.files ?? []), ...files],
+    };
     await writeDurably(path.join(eventsDir, BOUNDARY_FILE), JSON.stringify(next, null, 2) + "\n");
     for (const file of files) await unlink(path.join(eventsDir, file));
     return { files, boundary: end, to };
@@ -52,5 +75,6 @@ export async function archiveCommand(config: Config, options: { before: string; 
   const report = await archiveLog(config.eventsDir, options.before, options.to);
   if (options.json) console.log(JSON.stringify(report));
   else if (report.files.length === 0) console.log(`nothing to archive: no daily file before ${options.before}`);
-  else console.log(`archived ${report.files.length} daily files to ${report.to}; the live log now begins after seq ${report.boundary!.seq}`);
+  else
+    console.log(`archived ${report.files.length} daily files to ${report.to}; the live log now begins after seq ${report.boundary!.seq}`);
 }

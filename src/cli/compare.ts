@@ -5,7 +5,15 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { ReadModels } from "../projections/readModels.js";
 
-const DERIVED = ["error_type", "error_category", "pattern", "fingerprint", "libraries", "inferred_previous_attempt_id", "inferred_fixed_by"] as const;
+const DERIVED = [
+  "error_type",
+  "error_category",
+  "pattern",
+  "fingerprint",
+  "libraries",
+  "inferred_previous_attempt_id",
+  "inferred_fixed_by",
+] as const;
 
 type Counts = Map<string, number>;
 
@@ -26,6 +34,7 @@ export interface ComparisonReport {
   changed: Array<{ log_id: string; fields: Record<string, { before: unknown; after: unknown }> }>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- snapshot JSON as its projection wrote it
 async function readState(dir: string, name: string): Promise<{ seq: number; state: any } | null> {
   try {
     return JSON.parse(await readFile(path.join(dir, `${name}.json`), "utf8"));
@@ -49,6 +58,7 @@ export async function compareWithSnapshots(dir: string, models: ReadModels, show
   const oldAnalysis = await readState(dir, "analysis");
   const oldAttempts = await readState(dir, "attempts");
   const fresh = models.toJSON();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- snapshot JSON as its projection wrote it
   const now = fresh.analysis.state as { by_error_type: any[]; by_error_category: any[]; by_pattern: any[] };
   const report: ComparisonReport = {
     before_seq: oldAnalysis?.seq ?? null,
@@ -59,13 +69,16 @@ export async function compareWithSnapshots(dir: string, models: ReadModels, show
     attempts_changed: 0,
     changed: [],
   };
-  const before = new Map<string, Record<string, unknown>>((oldAttempts?.state ?? []).map((r: Record<string, unknown>) => [r.log_id as string, r]));
+  const before = new Map<string, Record<string, unknown>>(
+    (oldAttempts?.state ?? []).map((r: Record<string, unknown>) => [r.log_id as string, r]),
+  );
   for (const record of models.states.attempts.byId.values()) {
     const old = before.get(record.log_id);
     if (!old) continue;
     const fields: Record<string, { before: unknown; after: unknown }> = {};
     for (const f of DERIVED) {
-      if (JSON.stringify(old[f] ?? null) !== JSON.stringify(record[f] ?? null)) fields[f] = { before: old[f] ?? null, after: record[f] ?? null };
+      if (JSON.stringify(old[f] ?? null) !== JSON.stringify(record[f] ?? null))
+        fields[f] = { before: old[f] ?? null, after: record[f] ?? null };
     }
     if (Object.keys(fields).length === 0) continue;
     report.attempts_changed++;
@@ -79,12 +92,18 @@ export function printComparison(report: ComparisonReport): void {
     console.log(`${title}: ${list.length ? "" : "no change"}`);
     for (const c of list) console.log(`  ${c.key}: ${c.before} → ${c.after}`);
   };
-  console.log(`compared the snapshots (seq ${report.before_seq ?? "none"}) with a rebuild by the current analyzer (seq ${report.after_seq})`);
+  console.log(
+    `compared the snapshots (seq ${report.before_seq ?? "none"}) with a rebuild by the current analyzer (seq ${report.after_seq})`,
+  );
   section("error_type", report.error_type);
   section("error_category", report.error_category);
   section("pattern", report.pattern);
   console.log(`attempts whose derived fields changed: ${report.attempts_changed}`);
   for (const c of report.changed) {
-    console.log(`  ${c.log_id}: ${Object.entries(c.fields).map(([f, v]) => `${f} ${JSON.stringify(v.before)} → ${JSON.stringify(v.after)}`).join("; ")}`);
+    console.log(
+      `  ${c.log_id}: ${Object.entries(c.fields)
+        .map(([f, v]) => `${f} ${JSON.stringify(v.before)} → ${JSON.stringify(v.after)}`)
+        .join("; ")}`,
+    );
   }
 }

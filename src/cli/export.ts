@@ -19,8 +19,23 @@ import { seedDocument } from "./seedLayout.js";
 export type ExportFormat = "jsonl" | "csv" | "seed-layout";
 
 const CSV_COLUMNS = [
-  "log_id", "session_id", "timestamp", "status", "error_type", "error_category", "pattern", "fingerprint", "error_message", "libraries",
-  "ai_model", "image_filename", "previous_attempt_id", "fixed_by", "return_code", "execution_time_seconds", "code_hash",
+  "log_id",
+  "session_id",
+  "timestamp",
+  "status",
+  "error_type",
+  "error_category",
+  "pattern",
+  "fingerprint",
+  "error_message",
+  "libraries",
+  "ai_model",
+  "image_filename",
+  "previous_attempt_id",
+  "fixed_by",
+  "return_code",
+  "execution_time_seconds",
+  "code_hash",
 ] as const;
 
 /** RFC 4180: quote a field that holds a comma, quote, CR or LF; double the quotes inside. */
@@ -31,13 +46,16 @@ function csvField(value: unknown): string {
 
 function timeBound(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!isIsoTimestamp(value)) throw new ScriptlogError("invalid_argument", `--${name} must be an ISO-8601 time, not '${value}'`, { [name]: value });
+  if (!isIsoTimestamp(value))
+    throw new ScriptlogError("invalid_argument", `--${name} must be an ISO-8601 time, not '${value}'`, { [name]: value });
   return timestampMillis(value);
 }
 
 /** Attempts that ran within [since, until], oldest first. */
 function selected(models: ReadModels, since?: number, until?: number): AttemptRecord[] {
-  return [...models.states.attempts.byId.values()].filter((r) => (since === undefined || r.time >= since) && (until === undefined || r.time <= until)).sort(compareByTime);
+  return [...models.states.attempts.byId.values()]
+    .filter((r) => (since === undefined || r.time >= since) && (until === undefined || r.time <= until))
+    .sort(compareByTime);
 }
 
 async function writeLines(file: string, lines: Iterable<string>, count: number): Promise<void> {
@@ -75,14 +93,18 @@ async function writeSeedLayout(models: ReadModels, records: AttemptRecord[], out
     const success = attempts.find((a) => a.status === "success");
     await writeFile(
       path.join(out, "sessions", `${id}.json`),
-      JSON.stringify({
-        session_id: id,
-        created_at: attempts[0].timestamp,
-        attempts: attempts.map((a) => ({ log_id: a.log_id, timestamp: a.timestamp, status: a.status })),
-        status: success ? "resolved" : "active",
-        resolved_at: success?.timestamp ?? null,
-        updated_at: attempts[attempts.length - 1].timestamp,
-      }, null, 2) + "\n",
+      JSON.stringify(
+        {
+          session_id: id,
+          created_at: attempts[0].timestamp,
+          attempts: attempts.map((a) => ({ log_id: a.log_id, timestamp: a.timestamp, status: a.status })),
+          status: success ? "resolved" : "active",
+          resolved_at: success?.timestamp ?? null,
+          updated_at: attempts[attempts.length - 1].timestamp,
+        },
+        null,
+        2,
+      ) + "\n",
     );
   }
   const { analysis, summary, sessions: sessionState } = models.states;
@@ -91,23 +113,31 @@ async function writeSeedLayout(models: ReadModels, records: AttemptRecord[], out
   await mkdir(path.join(out, "analysis"), { recursive: true });
   await writeFile(
     path.join(out, "analysis", "latest_analysis.json"),
-    JSON.stringify({
-      generated_at: new Date().toISOString(),
-      summary: summaryReport(summary, sessionState.totals, new Date()),
-      error_patterns: patterns,
-      common_errors: commonErrors(patterns),
-      fix_strategies: patterns.filter((p) => p.fixes.length).map((p) => ({ pattern: p.pattern, fixes: p.fixes })),
-      library_issues: libraryIssues(analysis),
-      recommendations,
-      ai_learning_summary: learningSummary(recommendations),
-      analysis: analysisReport(models),
-    }, null, 2) + "\n",
+    JSON.stringify(
+      {
+        generated_at: new Date().toISOString(),
+        summary: summaryReport(summary, sessionState.totals, new Date()),
+        error_patterns: patterns,
+        common_errors: commonErrors(patterns),
+        fix_strategies: patterns.filter((p) => p.fixes.length).map((p) => ({ pattern: p.pattern, fixes: p.fixes })),
+        library_issues: libraryIssues(analysis),
+        recommendations,
+        ai_learning_summary: learningSummary(recommendations),
+        analysis: analysisReport(models),
+      },
+      null,
+      2,
+    ) + "\n",
   );
 }
 
-export async function exportCommand(config: Config, options: { format: string; out?: string; since?: string; until?: string; json?: boolean }): Promise<void> {
+export async function exportCommand(
+  config: Config,
+  options: { format: string; out?: string; since?: string; until?: string; json?: boolean },
+): Promise<void> {
   const format = options.format as ExportFormat;
-  if (!["jsonl", "csv", "seed-layout"].includes(format)) throw new ScriptlogError("invalid_argument", `--format must be jsonl, csv or seed-layout, not '${options.format}'`, {});
+  if (!["jsonl", "csv", "seed-layout"].includes(format))
+    throw new ScriptlogError("invalid_argument", `--format must be jsonl, csv or seed-layout, not '${options.format}'`, {});
   if (!options.out) throw new ScriptlogError("invalid_argument", "--out PATH is required", {});
   const since = timeBound("since", options.since);
   const until = timeBound("until", options.until);
@@ -117,18 +147,31 @@ export async function exportCommand(config: Config, options: { format: string; o
   try {
     const records = selected(models, since, until);
     if (format === "seed-layout") await writeSeedLayout(models, records, options.out);
-    else if (format === "jsonl") await writeLines(options.out, (function* () { for (const r of records) yield JSON.stringify(models.entry(r)) + "\n"; })(), records.length);
+    else if (format === "jsonl")
+      await writeLines(
+        options.out,
+        (function* () {
+          for (const r of records) yield JSON.stringify(models.entry(r)) + "\n";
+        })(),
+        records.length,
+      );
     else {
-      await writeLines(options.out, (function* () {
-        yield CSV_COLUMNS.join(",") + "\r\n";
-        for (const r of records) {
-          const entry = models.entry(r);
-          yield CSV_COLUMNS.map((c) => csvField(entry[c])).join(",") + "\r\n";
-        }
-      })(), records.length);
+      await writeLines(
+        options.out,
+        (function* () {
+          yield CSV_COLUMNS.join(",") + "\r\n";
+          for (const r of records) {
+            const entry = models.entry(r);
+            yield CSV_COLUMNS.map((c) => csvField(entry[c])).join(",") + "\r\n";
+          }
+        })(),
+        records.length,
+      );
     }
     const report = { format, out: options.out, attempts: records.length, seq: models.seq };
-    console.log(options.json ? JSON.stringify(report) : `exported ${records.length} attempts (log seq ${models.seq}) as ${format} to ${options.out}`);
+    console.log(
+      options.json ? JSON.stringify(report) : `exported ${records.length} attempts (log seq ${models.seq}) as ${format} to ${options.out}`,
+    );
   } finally {
     models.close();
   }

@@ -99,7 +99,10 @@ export async function importCommand(config: Config, options: { seedLogs?: string
   if ((options.seedLogs === undefined) === (options.jsonl === undefined)) {
     throw new ScriptlogError("invalid_argument", "give one of --seed-logs DIR or --jsonl FILE", {});
   }
-  const report = options.seedLogs !== undefined ? await importSeedLogs(config.eventsDir, options.seedLogs) : await importJsonLines(config, options.jsonl!);
+  const report =
+    options.seedLogs !== undefined
+      ? await importSeedLogs(config.eventsDir, options.seedLogs)
+      : await importJsonLines(config, options.jsonl!);
   for (const p of report.skipped) console.error(`skipped ${p.path}: ${p.reason}`);
   if (options.json) console.log(JSON.stringify(report));
   else {

@@ -14,7 +14,9 @@ export async function keygenCommand(options: { name: string; out: string; json?:
   const publicFile = `${options.out}.pub`;
   // "wx": never overwrite a key that may already be signing checkpoints.
   await writeFile(privateFile, keys.privateText, { mode: 0o600, flag: "wx" }).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === "EEXIST" ? new ScriptlogError("invalid_argument", `${privateFile} exists; keygen never overwrites a key`, { file: privateFile }) : err;
+    throw err.code === "EEXIST"
+      ? new ScriptlogError("invalid_argument", `${privateFile} exists; keygen never overwrites a key`, { file: privateFile })
+      : err;
   });
   await writeFile(publicFile, keys.publicText, { flag: "wx" });
   if (options.json) console.log(JSON.stringify({ private_key: privateFile, public_key: publicFile, verifier_key: keys.publicText.trim() }));

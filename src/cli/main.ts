@@ -18,7 +18,9 @@ interface DirOptions {
 const dirOptions = (command: Command) =>
   command
     .addOption(new Option("--events-dir <dir>", "the event log directory").env("EVENTS_DIR").default("./events"))
-    .addOption(new Option("--projections-dir <dir>", "where read-model snapshots are kept").env("PROJECTIONS_DIR").default("./projections"));
+    .addOption(
+      new Option("--projections-dir <dir>", "where read-model snapshots are kept").env("PROJECTIONS_DIR").default("./projections"),
+    );
 
 function configFrom(options: DirOptions & { port?: string; host?: string }): Config {
   return readConfig(process.env, {

@@ -26,7 +26,8 @@ export function untilPredicate(until: string | undefined): ((e: StoredEvent) => 
     const seq = Number(until);
     return (e) => e.envelope.seq <= seq;
   }
-  if (!isIsoTimestamp(until)) throw new ScriptlogError("invalid_argument", `--until must be a seq or an ISO-8601 time, not '${until}'`, { until });
+  if (!isIsoTimestamp(until))
+    throw new ScriptlogError("invalid_argument", `--until must be a seq or an ISO-8601 time, not '${until}'`, { until });
   const time = timestampMillis(until);
   return (e) => timestampMillis(e.envelope.recorded_at) <= time;
 }
@@ -53,7 +54,10 @@ export async function rebuild(
   return { events, seq: models.seq, seconds, events_per_second: seconds > 0 ? events / seconds : events, snapshots };
 }
 
-export async function rebuildCommand(config: Config, options: { json?: boolean; until?: string; out?: string; compare?: boolean; show?: string }): Promise<void> {
+export async function rebuildCommand(
+  config: Config,
+  options: { json?: boolean; until?: string; out?: string; compare?: boolean; show?: string },
+): Promise<void> {
   // The server keeps its own snapshots in the projections directory: do not write there under it.
   if (options.out === undefined) refuseWhileLocked(config.eventsDir, "rebuild into the live projections directory");
   const outDir = options.out ?? config.projectionsDir;
@@ -63,7 +67,9 @@ export async function rebuildCommand(config: Config, options: { json?: boolean; 
     until: options.until,
     onEvent: progress.onEvent,
     // Compared with what is there before the new snapshots replace it.
-    beforeWrite: options.compare ? async (models) => void (comparison = await compareWithSnapshots(outDir, models, Number(options.show ?? 20))) : undefined,
+    beforeWrite: options.compare
+      ? async (models) => void (comparison = await compareWithSnapshots(outDir, models, Number(options.show ?? 20)))
+      : undefined,
   });
   progress.stop();
   if (options.json) {

@@ -48,16 +48,23 @@ async function jsonFiles(dir: string): Promise<string[]> {
     throw err;
   }
   const nested = await Promise.all(
-    entries.sort((a, b) => a.name.localeCompare(b.name)).map((e) => (e.isDirectory() ? jsonFiles(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : [])),
+    entries
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((e) => (e.isDirectory() ? jsonFiles(path.join(dir, e.name)) : e.name.endsWith(".json") ? [path.join(dir, e.name)] : [])),
   );
   return nested.flat();
 }
 
 /** Every attempt document under failures/ and successes/, with the files that could not be read. */
-export async function readSeedAttempts(root: string): Promise<{ attempts: Array<{ path: string; attempt: SeedAttempt }>; problems: SeedProblem[]; sessions: number }> {
+export async function readSeedAttempts(
+  root: string,
+): Promise<{ attempts: Array<{ path: string; attempt: SeedAttempt }>; problems: SeedProblem[]; sessions: number }> {
   const attempts: Array<{ path: string; attempt: SeedAttempt }> = [];
   const problems: SeedProblem[] = [];
-  for (const [folder, status] of [["failures", "failed"], ["successes", "success"]] as const) {
+  for (const [folder, status] of [
+    ["failures", "failed"],
+    ["successes", "success"],
+  ] as const) {
     for (const file of await jsonFiles(path.join(root, folder))) {
       const rel = path.relative(root, file);
       try {
@@ -74,7 +81,8 @@ export async function readSeedAttempts(root: string): Promise<{ attempts: Array<
   for (const file of await jsonFiles(path.join(root, "sessions"))) {
     try {
       const doc = JSON.parse(await readFile(file, "utf8")) as { session_id?: unknown; attempts?: unknown };
-      if (typeof doc.session_id !== "string" || !Array.isArray(doc.attempts)) throw new Error("not a session document (session_id, attempts)");
+      if (typeof doc.session_id !== "string" || !Array.isArray(doc.attempts))
+        throw new Error("not a session document (session_id, attempts)");
       sessions++;
     } catch (err) {
       problems.push({ path: path.relative(root, file), reason: (err as Error).message });
@@ -106,7 +114,10 @@ export function seedAttemptDraft(doc: SeedAttempt, relPath: string): EventDraft 
   const draft: EventDraft =
     doc.status === "failed"
       ? { type: "AttemptFailed", data: { ...facts, stderr: doc.stderr ?? null, return_code: doc.return_code ?? null } }
-      : { type: "AttemptSucceeded", data: { ...facts, output_files: doc.output_files ?? null, execution_time_seconds: doc.execution_time_seconds ?? null } };
+      : {
+          type: "AttemptSucceeded",
+          data: { ...facts, output_files: doc.output_files ?? null, execution_time_seconds: doc.execution_time_seconds ?? null },
+        };
   const problems = dataProblems(draft.type, CURRENT_VERSION[draft.type], draft.data);
   if (problems.length) throw new Error(problems.map((p) => `${p.path} ${p.message}`).join("; "));
   return draft;
@@ -124,7 +135,9 @@ export function seedEvents(
   const drafts: EventDraft[] = [];
   const recorded = new Set(known.attempts);
   const byId = new Map(docs.map((d) => [d.attempt.log_id, d.attempt]));
-  const sorted = [...docs].sort((a, b) => a.attempt.timestamp.localeCompare(b.attempt.timestamp) || a.attempt.log_id.localeCompare(b.attempt.log_id));
+  const sorted = [...docs].sort(
+    (a, b) => a.attempt.timestamp.localeCompare(b.attempt.timestamp) || a.attempt.log_id.localeCompare(b.attempt.log_id),
+  );
   const fixPending = new Map<string, string[]>(); // success log_id → failures it fixed
   for (const { attempt, path: rel } of sorted) {
     if (!recorded.has(attempt.log_id)) {
@@ -137,14 +150,25 @@ export function seedEvents(
       recorded.add(attempt.log_id);
       if (attempt.previous_attempt_id && recorded.has(attempt.previous_attempt_id)) {
         const previous = byId.get(attempt.previous_attempt_id);
-        drafts.push({ type: "AttemptLinked", data: { log_id: attempt.log_id, previous_attempt_id: attempt.previous_attempt_id, session_id: previous?.session_id ?? attempt.session_id } });
+        drafts.push({
+          type: "AttemptLinked",
+          data: {
+            log_id: attempt.log_id,
+            previous_attempt_id: attempt.previous_attempt_id,
+            session_id: previous?.session_id ?? attempt.session_id,
+          },
+        });
       }
     }
     if (attempt.status === "failed" && attempt.fixed_by && !known.fixes.has(attempt.log_id)) {
       fixPending.set(attempt.fixed_by, [...(fixPending.get(attempt.fixed_by) ?? []), attempt.log_id]);
     }
     for (const failure of attempt.status === "success" ? (fixPending.get(attempt.log_id) ?? []) : []) {
-      if (recorded.has(failure)) drafts.push({ type: "FixRecorded", data: { failure_log_id: failure, success_log_id: attempt.log_id, session_id: attempt.session_id } });
+      if (recorded.has(failure))
+        drafts.push({
+          type: "FixRecorded",
+          data: { failure_log_id: failure, success_log_id: attempt.log_id, session_id: attempt.session_id },
+        });
     }
     fixPending.delete(attempt.log_id);
   }
@@ -155,11 +179,26 @@ export function seedEvents(
 export function seedDocument(entry: Record<string, unknown>, sessionAssigned: boolean): SeedAttempt & { session_assigned: boolean } {
   const pick = <K extends keyof SeedAttempt>(key: K) => (entry[key] ?? null) as SeedAttempt[K];
   return {
-    log_id: pick("log_id"), session_id: pick("session_id"), timestamp: pick("timestamp"), status: pick("status"), code: pick("code"),
-    code_hash: pick("code_hash"), user_prompt: pick("user_prompt"), ai_model: pick("ai_model"), image_filename: pick("image_filename"),
-    error_message: pick("error_message"), error_type: pick("error_type"), stderr: pick("stderr"), stdout: pick("stdout"),
-    return_code: pick("return_code"), output_files: pick("output_files"), execution_time_seconds: pick("execution_time_seconds"),
-    previous_attempt_id: pick("previous_attempt_id"), fixed_by: pick("fixed_by"), error_category: pick("error_category"), tags: pick("tags"),
+    log_id: pick("log_id"),
+    session_id: pick("session_id"),
+    timestamp: pick("timestamp"),
+    status: pick("status"),
+    code: pick("code"),
+    code_hash: pick("code_hash"),
+    user_prompt: pick("user_prompt"),
+    ai_model: pick("ai_model"),
+    image_filename: pick("image_filename"),
+    error_message: pick("error_message"),
+    error_type: pick("error_type"),
+    stderr: pick("stderr"),
+    stdout: pick("stdout"),
+    return_code: pick("return_code"),
+    output_files: pick("output_files"),
+    execution_time_seconds: pick("execution_time_seconds"),
+    previous_attempt_id: pick("previous_attempt_id"),
+    fixed_by: pick("fixed_by"),
+    error_category: pick("error_category"),
+    tags: pick("tags"),
     session_assigned: sessionAssigned,
   };
 }

@@ -15,13 +15,19 @@ export interface RunningServer {
 }
 
 /** Listens, replays the log, and resolves once ready; aborting `signal` during start-up stops what was started. */
-export async function startServer(config: Config, log: (line: string) => void = (l) => console.log(l), signal?: AbortSignal): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: (line: string) => void = (l) => console.log(l),
+  signal?: AbortSignal,
+): Promise<RunningServer> {
   const service = await ScriptlogService.open(config.eventsDir, {
     analyzer: config.analyzer,
     snapshots: { dir: config.projectionsDir, onMessage: log },
     checkpoints: config.signingKeyFile ? { key: await signingKey(config.signingKeyFile), policy: checkpointPolicy(config) } : undefined,
     onTornTail: (t) =>
-      log(`scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; it was never acknowledged`),
+      log(
+        `scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; it was never acknowledged`,
+      ),
   });
   const app = createApp(service, { bodyLimit: config.bodyLimit });
   const server = app.listen(config.port, config.host);
@@ -70,7 +76,10 @@ async function signingKey(file: string): Promise<SignerKey> {
   }
 }
 
-const checkpointPolicy = (config: Config) => ({ everyEvents: config.checkpointEveryEvents, everyMs: Math.max(1, config.checkpointEveryMinutes) * 60_000 });
+const checkpointPolicy = (config: Config) => ({
+  everyEvents: config.checkpointEveryEvents,
+  everyMs: Math.max(1, config.checkpointEveryMinutes) * 60_000,
+});
 
 export async function serveCommand(config: Config): Promise<void> {
   // Signals are handled from the first moment: a supervisor may stop the service while it replays, or the

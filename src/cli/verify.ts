@@ -27,7 +27,15 @@ export interface VerifyReport {
 /** An archive made by `scriptlog archive`: its files' chain runs from the manifest's start to its end. */
 export async function verifyArchive(dir: string, manifest: ArchiveManifest): Promise<VerifyReport> {
   const chain = new ChainVerifier(manifest.start);
-  const report: VerifyReport = { ok: true, events: 0, head: null, checkpoints: 0, signatures_checked: false, problem: null, torn_tail: null };
+  const report: VerifyReport = {
+    ok: true,
+    events: 0,
+    head: null,
+    checkpoints: 0,
+    signatures_checked: false,
+    problem: null,
+    torn_tail: null,
+  };
   try {
     for (const file of manifest.files) {
       let lineNumber = 0;
@@ -48,12 +56,20 @@ export async function verifyArchive(dir: string, manifest: ArchiveManifest): Pro
   }
   if (chain.current.seq !== manifest.end.seq || chain.current.hash !== manifest.end.hash) {
     report.ok = false;
-    report.problem = { file: ARCHIVE_MANIFEST, line: null, seq: manifest.end.seq, reason: `the archive ends at seq ${chain.current.seq}, not at the seq ${manifest.end.seq} and hash its manifest records` };
+    report.problem = {
+      file: ARCHIVE_MANIFEST,
+      line: null,
+      seq: manifest.end.seq,
+      reason: `the archive ends at seq ${chain.current.seq}, not at the seq ${manifest.end.seq} and hash its manifest records`,
+    };
   }
   return report;
 }
 
-export async function verifyLog(eventsDir: string, options: { pubkey?: string; onEvent?: (e: StoredEvent) => void } = {}): Promise<VerifyReport> {
+export async function verifyLog(
+  eventsDir: string,
+  options: { pubkey?: string; onEvent?: (e: StoredEvent) => void } = {},
+): Promise<VerifyReport> {
   const key = options.pubkey ? parseVerifierKey(await readFile(options.pubkey, "utf8")) : null;
   // Only the hashes at checkpointed seqs are kept, so memory does not grow with the log.
   const notes = (await readCheckpointFiles(eventsDir)).map(({ file, text }) => {
@@ -68,7 +84,15 @@ export async function verifyLog(eventsDir: string, options: { pubkey?: string; o
   // Checkpoints at or before an archive boundary: the boundary's own hash, else only their signatures.
   const boundary = readBoundary(eventsDir);
   if (boundary) hashes.set(boundary.seq, boundary.hash);
-  const report: VerifyReport = { ok: true, events: 0, head: null, checkpoints: notes.length, signatures_checked: key !== null, problem: null, torn_tail: null };
+  const report: VerifyReport = {
+    ok: true,
+    events: 0,
+    head: null,
+    checkpoints: notes.length,
+    signatures_checked: key !== null,
+    problem: null,
+    torn_tail: null,
+  };
   try {
     await lastValueFrom(
       readLog(eventsDir, { onTornTail: (t) => (report.torn_tail = t) }).pipe(
@@ -104,7 +128,10 @@ export async function verifyLog(eventsDir: string, options: { pubkey?: string; o
     const hash = hashes.get(checkpoint.seq);
     if (hash === undefined && boundary && checkpoint.seq < boundary.seq) continue; // its events are archived
     if (hash === undefined) {
-      fail(`checkpoint at seq ${checkpoint.seq} is beyond the end of the log (seq ${report.head?.seq ?? 0}): events were removed`, checkpoint.seq);
+      fail(
+        `checkpoint at seq ${checkpoint.seq} is beyond the end of the log (seq ${report.head?.seq ?? 0}): events were removed`,
+        checkpoint.seq,
+      );
       break;
     }
     if (hash !== checkpoint.hash) {
@@ -118,7 +145,9 @@ export async function verifyLog(eventsDir: string, options: { pubkey?: string; o
 export async function verifyCommand(eventsDir: string, options: { pubkey?: string; json?: boolean }): Promise<void> {
   const manifest = await readManifest(eventsDir);
   const progress = await logProgress("verify", eventsDir);
-  const report = manifest ? await verifyArchive(eventsDir, manifest) : await verifyLog(eventsDir, { pubkey: options.pubkey, onEvent: progress.onEvent });
+  const report = manifest
+    ? await verifyArchive(eventsDir, manifest)
+    : await verifyLog(eventsDir, { pubkey: options.pubkey, onEvent: progress.onEvent });
   progress.stop();
   if (options.json) console.log(JSON.stringify(report));
   else if (report.ok) {
@@ -128,7 +157,10 @@ export async function verifyCommand(eventsDir: string, options: { pubkey?: strin
         `; ${report.checkpoints} checkpoint${report.checkpoints === 1 ? "" : "s"}` +
         (report.checkpoints ? (report.signatures_checked ? ", signatures valid" : " (signatures not checked: no --pubkey)") : ""),
     );
-    if (report.torn_tail) console.log(`note: ${report.torn_tail.file} ends in an unfinished line (${report.torn_tail.bytes} bytes), an append in progress or cut by a crash`);
+    if (report.torn_tail)
+      console.log(
+        `note: ${report.torn_tail.file} ends in an unfinished line (${report.torn_tail.bytes} bytes), an append in progress or cut by a crash`,
+      );
   } else {
     const p = report.problem!;
     console.error(`FAILED: ${p.file}${p.line !== null ? `:${p.line}` : ""}${p.seq !== null ? ` (seq ${p.seq})` : ""}: ${p.reason}`);

@@ -25,6 +25,7 @@ export interface ReadModelStates {
   analysis: AnalysisState;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection has its own snapshot JSON type
 type ProjectionSet = { [K in keyof ReadModelStates]: Projection<ReadModelStates[K], any> };
 
 /** In the order they are applied to each event. */

@@ -26,7 +26,13 @@ export interface ReplayOptions {
 
 export async function replayReadModels(eventsDir: string, options: ReplayOptions = {}): Promise<ReadModels> {
   const reader = new EnvelopeReader(eventsDir);
-  const models = new ReadModels({ settings: options.settings, analyzer: options.analyzer, archived: readBoundary(eventsDir) !== null, readEnvelope: (location) => reader.read(location), close: () => reader.close() });
+  const models = new ReadModels({
+    settings: options.settings,
+    analyzer: options.analyzer,
+    archived: readBoundary(eventsDir) !== null,
+    readEnvelope: (location) => reader.read(location),
+    close: () => reader.close(),
+  });
   const pool = models.analyzer && options.derivationWorkers !== 0 ? new DerivationPool(options.derivationWorkers) : null;
   const ahead = pool ? factsAhead(pool, models) : null;
   try {

@@ -6,7 +6,14 @@ import { latestCheckpointFile } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
 import { readBoundary } from "../store/archiveBoundary.js";
 import { canonicalJson } from "../events/envelope.js";
-import type { AttemptEventDraft, AttemptFailedData, AttemptSucceededData, EventDraft, EventLocation, StoredEvent } from "../events/types.js";
+import type {
+  AttemptEventDraft,
+  AttemptFailedData,
+  AttemptSucceededData,
+  EventDraft,
+  EventLocation,
+  StoredEvent,
+} from "../events/types.js";
 import { loadSnapshots, writeSnapshots } from "./snapshots.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
@@ -100,7 +107,9 @@ export class ScriptlogService {
     this.models = new ReadModels(this.readModelOptions);
     this.derivations = new DerivationPool(options.derivationWorkers);
     this.checkpointer = options.checkpoints
-      ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) => console.error("scriptlog: could not write a checkpoint:", err))
+      ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) =>
+          console.error("scriptlog: could not write a checkpoint:", err),
+        )
       : null;
   }
 
@@ -196,7 +205,8 @@ export class ScriptlogService {
     await this.checkpointer?.stop();
     await this.derivations.close();
     // Next start-up projects only what follows this point.
-    if (this.options.snapshots && this.log.isReplayed && this.failure === null) await writeSnapshots(this.models, this.options.snapshots.dir);
+    if (this.options.snapshots && this.log.isReplayed && this.failure === null)
+      await writeSnapshots(this.models, this.options.snapshots.dir);
     this.subscription?.unsubscribe();
   }
 

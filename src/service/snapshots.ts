@@ -30,7 +30,14 @@ function* snapshotChunks(name: string, snapshot: { version: number; seq: number;
   if (!Array.isArray(state)) {
     yield JSON.stringify(state);
   } else {
-    for (let i = 0; i < state.length; i += CHUNK) yield (i === 0 ? "[" : ",") + state.slice(i, i + CHUNK).map((item) => JSON.stringify(item)).join(",");
+    for (let i = 0; i < state.length; i += CHUNK)
+      yield (
+        (i === 0 ? "[" : ",") +
+        state
+          .slice(i, i + CHUNK)
+          .map((item) => JSON.stringify(item))
+          .join(",")
+      );
     if (state.length === 0) yield "[";
     yield "]";
   }
@@ -48,7 +55,13 @@ export async function writeSnapshots(models: ReadModels, dir: string): Promise<s
     versions[name] = snapshot.version;
     written.push(file);
   }
-  const meta: SnapshotMeta = { seq: models.seq, head: models.head, analyzer_version: ANALYZER_VERSION, settings: models.settings, projections: versions };
+  const meta: SnapshotMeta = {
+    seq: models.seq,
+    head: models.head,
+    analyzer_version: ANALYZER_VERSION,
+    settings: models.settings,
+    projections: versions,
+  };
   await writeDurably(path.join(dir, META), JSON.stringify(meta, null, 2) + "\n");
   return [...written, path.join(dir, META)];
 }
@@ -59,9 +72,12 @@ export async function loadSnapshots(dir: string, options: ReadModelOptions): Pro
   try {
     meta = JSON.parse(await readFile(path.join(dir, META), "utf8")) as SnapshotMeta;
   } catch (err) {
-    return { reason: (err as NodeJS.ErrnoException).code === "ENOENT" ? "no snapshot" : `${META} is unreadable (${(err as Error).message})` };
+    return {
+      reason: (err as NodeJS.ErrnoException).code === "ENOENT" ? "no snapshot" : `${META} is unreadable (${(err as Error).message})`,
+    };
   }
-  if (meta.analyzer_version !== ANALYZER_VERSION) return { reason: `made by analyzer version ${meta.analyzer_version}, not ${ANALYZER_VERSION}` };
+  if (meta.analyzer_version !== ANALYZER_VERSION)
+    return { reason: `made by analyzer version ${meta.analyzer_version}, not ${ANALYZER_VERSION}` };
   const models = new ReadModels(options);
   if (JSON.stringify(meta.settings) !== JSON.stringify(models.settings)) return { reason: "made with other analyzer settings" };
   try {

@@ -24,14 +24,19 @@ export async function readCheckpointFiles(eventsDir: string): Promise<Array<{ fi
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
-  return Promise.all(names.map(async (name) => ({ file: path.join(CHECKPOINT_DIR, name), text: await readFile(path.join(dir, name), "utf8") })));
+  return Promise.all(
+    names.map(async (name) => ({ file: path.join(CHECKPOINT_DIR, name), text: await readFile(path.join(dir, name), "utf8") })),
+  );
 }
 
 /** The newest checkpoint, if any. */
 export async function latestCheckpointFile(eventsDir: string): Promise<{ file: string; text: string } | null> {
   const dir = path.join(eventsDir, CHECKPOINT_DIR);
   try {
-    const last = (await readdir(dir)).filter((f) => NOTE.test(f)).sort().pop();
+    const last = (await readdir(dir))
+      .filter((f) => NOTE.test(f))
+      .sort()
+      .pop();
     return last ? { file: path.join(CHECKPOINT_DIR, last), text: await readFile(path.join(dir, last), "utf8") } : null;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;

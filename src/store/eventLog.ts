@@ -154,7 +154,8 @@ export class EventLog {
         for (const event of stored) this.appended$.next(event);
         batch.forEach((p, i) => p.resolve(perRequest[i]));
       } catch (err) {
-        const error = err instanceof ScriptlogError ? err : new ScriptlogError("log_unavailable", `write failed: ${(err as Error).message}`);
+        const error =
+          err instanceof ScriptlogError ? err : new ScriptlogError("log_unavailable", `write failed: ${(err as Error).message}`);
         for (const p of batch) p.reject(error);
       }
     }
@@ -187,7 +188,7 @@ export class EventLog {
     }
     const bytes = Buffer.concat(lines);
     try {
-      for (let written = 0; written < bytes.length; ) {
+      for (let written = 0; written < bytes.length;) {
         written += (await file.handle.write(bytes, written, bytes.length - written)).bytesWritten;
       }
       await file.handle.datasync();

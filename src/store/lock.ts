@@ -82,6 +82,10 @@ export function isAlive(owner: LockOwner): boolean {
 export function refuseWhileLocked(dir: string, action: string): void {
   const owner = lockOwner(dir);
   if (owner && isAlive(owner)) {
-    throw new ScriptlogError("log_locked", `cannot ${action} while process ${owner.pid} on ${owner.host} serves ${dir}; stop it, or write elsewhere with --out`, { ...owner });
+    throw new ScriptlogError(
+      "log_locked",
+      `cannot ${action} while process ${owner.pid} on ${owner.host} serves ${dir}; stop it, or write elsewhere with --out`,
+      { ...owner },
+    );
   }
 }

@@ -55,21 +55,25 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
         const file = files[i];
         const isLast = i === files.length - 1;
         const filePath = path.join(dir, file);
-        const scan = await scanLines(filePath, (line, offset, length, lineNumber) => {
-          lastLine.file = file;
-          lastLine.offset = offset;
-          lastLine.length = length;
-          if (trust && chain.current.seq < trust.seq) {
-            chain.acceptLink(line, file, lineNumber);
-            if (chain.current.seq === trust.seq && chain.current.hash !== trust.hash) {
-              throw new LogCorruptError(file, lineNumber, trust.seq, "hash is not the one the snapshot was made at");
+        const scan = await scanLines(
+          filePath,
+          (line, offset, length, lineNumber) => {
+            lastLine.file = file;
+            lastLine.offset = offset;
+            lastLine.length = length;
+            if (trust && chain.current.seq < trust.seq) {
+              chain.acceptLink(line, file, lineNumber);
+              if (chain.current.seq === trust.seq && chain.current.hash !== trust.hash) {
+                throw new LogCorruptError(file, lineNumber, trust.seq, "hash is not the one the snapshot was made at");
+              }
+              return !stopped;
             }
+            const envelope = chain.accept(line, file, lineNumber);
+            subscriber.next({ envelope: upcast(envelope), location: { file, offset, length } });
             return !stopped;
-          }
-          const envelope = chain.accept(line, file, lineNumber);
-          subscriber.next({ envelope: upcast(envelope), location: { file, offset, length } });
-          return !stopped;
-        }, options.pace);
+          },
+          options.pace,
+        );
         let size = scan.size;
         if (scan.tail) {
           if (!isLast) {
@@ -84,7 +88,12 @@ export function readLog(dir: string, options: ReadOptions = {}): Observable<Stor
       }
       if (stopped) return;
       if (trust && chain.current.seq < trust.seq) {
-        throw new LogCorruptError(lastFile?.name ?? "(no file)", 0, chain.current.seq, `the log ends before seq ${trust.seq}, where the snapshot was made`);
+        throw new LogCorruptError(
+          lastFile?.name ?? "(no file)",
+          0,
+          chain.current.seq,
+          `the log ends before seq ${trust.seq}, where the snapshot was made`,
+        );
       }
       options.onEnd?.(chain.current, lastFile, lastLine.offset < 0 ? null : { ...lastLine });
       subscriber.complete();

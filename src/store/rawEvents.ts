@@ -7,7 +7,8 @@ import { liveLogFiles } from "./logFiles.js";
 
 /** Complete lines of one file, in order (an unfinished last line, an append in progress, is left out). */
 async function* fileLines(filePath: string): AsyncGenerator<string> {
-  for await (const line of streamLines(createReadStream(filePath, { encoding: "utf8", highWaterMark: 1 << 20 }), "drop")) if (line) yield line;
+  for await (const line of streamLines(createReadStream(filePath, { encoding: "utf8", highWaterMark: 1 << 20 }), "drop"))
+    if (line) yield line;
 }
 
 async function firstSeq(filePath: string): Promise<number> {

@@ -9,4 +9,6 @@ app.use((ctx) => {
   ctx.status = 201;
   ctx.body = { success: true, log_id: "x", received: Object.keys(ctx.request.body as object).length };
 });
-const server = app.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+const server = app.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () =>
+  console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+);

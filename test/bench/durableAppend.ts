@@ -22,5 +22,7 @@ app.use(async (ctx) => {
   ctx.status = 201;
   ctx.body = { success: true, log_id: data.log_id, seq: event.envelope.seq };
 });
-const server = app.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+const server = app.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () =>
+  console.log(`listening on http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+);
 process.on("SIGTERM", () => server.close(() => void log.close().then(() => process.exit(0))));

@@ -22,7 +22,10 @@ function line(label: string, value: string) {
   console.log(`${label.padEnd(48)} ${value}`);
 }
 
-async function startChild(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess; output: () => string }> {
+async function startChild(
+  script: string,
+  env: Record<string, string>,
+): Promise<{ url: string; child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, [script, ...(script.endsWith("scriptlog.js") ? ["serve"] : [])], {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -97,7 +100,11 @@ async function benchRebuild() {
     let t = process.hrtime.bigint();
     let parsed = 0;
     for (const f of files) {
-      for (const l of readFileSync(path.join(dir, "events", f), "utf8").split("\n")) if (l) { JSON.parse(l); parsed++; }
+      for (const l of readFileSync(path.join(dir, "events", f), "utf8").split("\n"))
+        if (l) {
+          JSON.parse(l);
+          parsed++;
+        }
     }
     const plainSeconds = Number(process.hrtime.bigint() - t) / 1e9;
     t = process.hrtime.bigint();
@@ -108,7 +115,10 @@ async function benchRebuild() {
     const seconds = Number(process.hrtime.bigint() - t) / 1e9;
     line("plain read + JSON.parse", `${Math.round(parsed / plainSeconds)} events/s`);
     line("core-only replay (verify, parse tracebacks, project)", `${Math.round(events / coreSeconds)} events/s`);
-    line("scriptlog rebuild (+ analyzer, snapshots)", `${Math.round(events / seconds)} events/s (${report.events} events, ${seconds.toFixed(1)} s)`);
+    line(
+      "scriptlog rebuild (+ analyzer, snapshots)",
+      `${Math.round(events / seconds)} events/s (${report.events} events, ${seconds.toFixed(1)} s)`,
+    );
     line("ratio to plain read + parse", `${(plainSeconds / seconds).toFixed(2)}`);
     line("ratio to core-only (the analyzer's cost)", `${(coreSeconds / seconds).toFixed(2)}`);
   } finally {
@@ -122,13 +132,18 @@ async function benchMemory() {
   const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
   try {
     await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 120));
-    const child = spawn(process.execPath, ["--expose-gc", path.join(HERE, "replayHeap.js"), path.join(dir, "events")], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--expose-gc", path.join(HERE, "replayHeap.js"), path.join(dir, "events")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     let out = "";
     child.stdout.on("data", (c) => (out += c));
     await new Promise((r) => child.on("exit", r));
     const { baseline, heap, events, seconds } = JSON.parse(out);
     line("heap before replay (baseline)", `${(baseline / 2 ** 20).toFixed(0)} MB`);
-    line("heap after replay, after GC (target < 600 MB)", `${(heap / 2 ** 20).toFixed(0)} MB (${events} events in ${seconds.toFixed(1)} s)`);
+    line(
+      "heap after replay, after GC (target < 600 MB)",
+      `${(heap / 2 ** 20).toFixed(0)} MB (${events} events in ${seconds.toFixed(1)} s)`,
+    );
     line("bytes per attempt", `${((heap - baseline) / attempts).toFixed(0)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -153,7 +168,12 @@ async function benchAnalysis() {
         line(label, `p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps.toFixed(0)} req/s, ${r.errors} errors`);
       const baseline = await latency(`${server.url}/health`, seconds);
       show("GET /health (baseline)", baseline);
-      for (const route of ["/api/logs/analysis", "/api/logs/ai-context?max_examples=10", "/api/logs/error-patterns", "/api/logs/recommendations"]) {
+      for (const route of [
+        "/api/logs/analysis",
+        "/api/logs/ai-context?max_examples=10",
+        "/api/logs/error-patterns",
+        "/api/logs/recommendations",
+      ]) {
         const r = await latency(`${server.url}${route}`, seconds);
         show(`GET ${route}`, r);
       }
@@ -169,7 +189,10 @@ async function benchAnalysis() {
 /** Milliseconds from spawning `scriptlog serve` until it listens with the whole log replayed. */
 async function timedStart(events: string): Promise<{ ms: number; stop: () => Promise<void>; snapshotLine: string }> {
   const started = process.hrtime.bigint();
-  const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: events, PROJECTIONS_DIR: path.join(events, "..", "projections") });
+  const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
+    EVENTS_DIR: events,
+    PROJECTIONS_DIR: path.join(events, "..", "projections"),
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   // What the server said about the snapshot, so a fallback to a full replay cannot pass unnoticed.
   const snapshotLine = /^scriptlog: (?:loaded )?snapshot.*$/m.exec(server.output())?.[0] ?? "(no snapshot message)";
@@ -194,7 +217,10 @@ async function benchStartup() {
     const fromSnapshot = await timedStart(path.join(dir, "events"));
     await fromSnapshot.stop();
     line(`full replay (${events} events)`, `${(full.ms / 1000).toFixed(2)} s  [${full.snapshotLine}]`);
-    line("from the snapshot (every line checked in the hash chain)", `${(fromSnapshot.ms / 1000).toFixed(2)} s  [${fromSnapshot.snapshotLine}]`);
+    line(
+      "from the snapshot (every line checked in the hash chain)",
+      `${(fromSnapshot.ms / 1000).toFixed(2)} s  [${fromSnapshot.snapshotLine}]`,
+    );
     line("speed-up (target >= 10x)", `${(full.ms / fromSnapshot.ms).toFixed(1)}x`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,7 +13,7 @@ const ERRORS = [
   ["KeyError", "'height'", "h = cfg['height']"],
   ["ValueError", "invalid literal for int() with base 10: '12px'", "w = int(width)"],
   ["ModuleNotFoundError", "No module named 'skimagex'", "import skimagex"],
-  ["TypeError", "can only concatenate str (not \"int\") to str", "label = 'n=' + n"],
+  ["TypeError", 'can only concatenate str (not "int") to str', "label = 'n=' + n"],
 ] as const;
 
 // Real-looking script lines (a generated map-tile script), repeated to the size asked for.
@@ -76,7 +76,8 @@ export function* sessionDrafts(attempts: number, padding: number): Generator<Eve
     } else {
       const { status: _s, ...facts } = successBody(i, padding);
       yield { type: "AttemptSucceeded", data: { ...common, ...facts } };
-      for (const f of [i - 2, i - 1]) yield { type: "FixRecorded", data: { failure_log_id: `a${f}`, success_log_id: `a${i}`, session_id: session } };
+      for (const f of [i - 2, i - 1])
+        yield { type: "FixRecorded", data: { failure_log_id: `a${f}`, success_log_id: `a${i}`, session_id: session } };
     }
   }
 }
@@ -90,7 +91,15 @@ export async function writeSyntheticLog(dir: string, drafts: Iterable<EventDraft
   const recorded_at = "2026-01-01T00:00:00.000Z";
   for (const draft of drafts) {
     seq++;
-    const unhashed = { seq, id: randomUUID(), type: draft.type, version: CURRENT_VERSION[draft.type], recorded_at, data: draft.data, prev_hash: prev } as Omit<Envelope, "hash">;
+    const unhashed = {
+      seq,
+      id: randomUUID(),
+      type: draft.type,
+      version: CURRENT_VERSION[draft.type],
+      recorded_at,
+      data: draft.data,
+      prev_hash: prev,
+    } as Omit<Envelope, "hash">;
     const sealed = sealEnvelope(unhashed);
     prev = sealed.envelope.hash;
     if (!out.write(sealed.line + "\n")) await new Promise<void>((r) => out.once("drain", () => r()));

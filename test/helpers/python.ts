@@ -16,4 +16,3 @@ export function runPython(code: string) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

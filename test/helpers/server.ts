@@ -22,7 +22,10 @@ export function removeTempDirs(): void {
 }
 
 export async function startInProcess(eventsDir: string, bodyLimit?: number): Promise<RunningServer> {
-  const config = readConfig({}, { eventsDir, projectionsDir: path.join(eventsDir, "..", "projections"), port: 0, ...(bodyLimit ? { bodyLimit } : {}) });
+  const config = readConfig(
+    {},
+    { eventsDir, projectionsDir: path.join(eventsDir, "..", "projections"), port: 0, ...(bodyLimit ? { bodyLimit } : {}) },
+  );
   return startServer(config, () => undefined);
 }
 
