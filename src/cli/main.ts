@@ -53,7 +53,14 @@ export function program(): Command {
     .option("--dir <dir>", "the log directory (same as --events-dir)")
     .option("--pubkey <file>", "verify checkpoint signatures with this verifier key (from keygen)")
     .option("--json", "print the report as JSON")
-    .action((options) => verifyCommand(options.dir ?? configFrom(options).eventsDir, options));
+    // The snapshot beside the configured log proves how far it reached; one beside another --dir proves nothing.
+    .action((options) => {
+      const config = configFrom(options);
+      return verifyCommand(options.dir ?? config.eventsDir, {
+        ...options,
+        projectionsDir: options.dir ? undefined : config.projectionsDir,
+      });
+    });
 
   dirOptions(cli.command("import").description("append attempts from the original system's logs/ tree or from JSON lines"))
     .option("--seed-logs <dir>", "the original system's logs/ directory (failures/, successes/, sessions/)")

@@ -50,7 +50,7 @@ export async function rebuild(
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await options.beforeWrite?.(models);
-  const snapshots = await writeSnapshots(models, outDir);
+  const snapshots = await writeSnapshots(models, outDir, eventsDir);
   return { events, seq: models.seq, seconds, events_per_second: seconds > 0 ? events / seconds : events, snapshots };
 }
 

@@ -26,11 +26,15 @@ export async function startServer(
     checkpoints: config.signingKeyFile ? { key: await signingKey(config.signingKeyFile), policy: checkpointPolicy(config) } : undefined,
     onTornTail: (t) =>
       log(
-        `scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; it was never acknowledged`,
+        `scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; ` +
+          `it was never acknowledged, and is kept in ${t.quarantine}`,
       ),
   });
   const app = createApp(service, { bodyLimit: config.bodyLimit });
   const server = app.listen(config.port, config.host);
+  // Idle keep-alive sockets are closed by the client, never by us: a server closing one just as a client
+  // reuses it makes that request fail with ECONNRESET (clients such as undici keep them 4 s).
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

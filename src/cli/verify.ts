@@ -10,7 +10,8 @@ import { readBoundary } from "../store/archiveBoundary.js";
 import { ARCHIVE_MANIFEST, gzipLines, readManifest, type ArchiveManifest } from "../store/archiveFiles.js";
 import { ChainVerifier } from "../events/chain.js";
 import path from "node:path";
-import { readLog, type TornTail } from "../store/logReader.js";
+import { readLog, type KnownHead, type TornTail } from "../store/logReader.js";
+import { snapshotMadeAt } from "../service/snapshots.js";
 import { logProgress } from "./logProgress.js";
 
 export interface VerifyReport {
@@ -68,7 +69,7 @@ export async function verifyArchive(dir: string, manifest: ArchiveManifest): Pro
 
 export async function verifyLog(
   eventsDir: string,
-  options: { pubkey?: string; onEvent?: (e: StoredEvent) => void } = {},
+  options: { pubkey?: string; onEvent?: (e: StoredEvent) => void; mustReach?: KnownHead[] } = {},
 ): Promise<VerifyReport> {
   const key = options.pubkey ? parseVerifierKey(await readFile(options.pubkey, "utf8")) : null;
   // Only the hashes at checkpointed seqs are kept, so memory does not grow with the log.
@@ -95,7 +96,7 @@ export async function verifyLog(
   };
   try {
     await lastValueFrom(
-      readLog(eventsDir, { onTornTail: (t) => (report.torn_tail = t) }).pipe(
+      readLog(eventsDir, { onTornTail: (t) => (report.torn_tail = t), mustReach: options.mustReach }).pipe(
         tap((e) => {
           report.events++;
           report.head = { seq: e.envelope.seq, hash: e.envelope.hash };
@@ -142,12 +143,20 @@ export async function verifyLog(
   return report;
 }
 
-export async function verifyCommand(eventsDir: string, options: { pubkey?: string; json?: boolean }): Promise<void> {
+/** `projectionsDir`: the snapshot beside this log, whose seq the log must still reach. */
+export async function verifyCommand(
+  eventsDir: string,
+  options: { pubkey?: string; json?: boolean; projectionsDir?: string },
+): Promise<void> {
   const manifest = await readManifest(eventsDir);
   const progress = await logProgress("verify", eventsDir);
   const report = manifest
     ? await verifyArchive(eventsDir, manifest)
-    : await verifyLog(eventsDir, { pubkey: options.pubkey, onEvent: progress.onEvent });
+    : await verifyLog(eventsDir, {
+        pubkey: options.pubkey,
+        onEvent: progress.onEvent,
+        mustReach: [options.projectionsDir ? await snapshotMadeAt(options.projectionsDir) : null].filter((k) => k !== null),
+      });
   progress.stop();
   if (options.json) console.log(JSON.stringify(report));
   else if (report.ok) {

@@ -2,7 +2,7 @@
 import { hash, randomUUID } from "node:crypto";
 import { tap, type Subscription } from "rxjs";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
-import { latestCheckpointFile } from "../store/checkpointFiles.js";
+import { latestCheckpointFile, latestCheckpointHead } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
 import { readBoundary } from "../store/archiveBoundary.js";
 import { canonicalJson } from "../events/envelope.js";
@@ -14,7 +14,8 @@ import type {
   EventLocation,
   StoredEvent,
 } from "../events/types.js";
-import { loadSnapshots, writeSnapshots } from "./snapshots.js";
+import { loadSnapshots, snapshotMadeAt, writeSnapshots } from "./snapshots.js";
+import type { KnownHead } from "../store/logReader.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
 import type { AnalyzerSettings } from "../projections/derive.js";
@@ -124,7 +125,9 @@ export class ScriptlogService {
    * checked in full and projected.
    */
   start(): Promise<void> {
-    this.replayed ??= this.loadSnapshot().then(() => this.follow());
+    this.replayed ??= this.loadSnapshot()
+      .then(() => this.knownHeads())
+      .then((known) => this.follow(known));
     return this.replayed;
   }
 
@@ -151,12 +154,21 @@ export class ScriptlogService {
     snapshots.onMessage(`scriptlog: loaded snapshot at seq ${this.models.seq}; projecting the events after it`);
   }
 
+  /** What proves how far the log reached: its newest checkpoint, and the snapshot (used or not). */
+  private async knownHeads(): Promise<KnownHead[]> {
+    const known = [
+      await latestCheckpointHead(this.log.dir),
+      this.options.snapshots ? await snapshotMadeAt(this.options.snapshots.dir) : null,
+    ];
+    return known.filter((k) => k !== null);
+  }
+
   /**
    * Projects the log after the snapshot (all of it without one), then every append; resolves once the
    * read models have caught up with the end of the log as it was read. Workers derive the facts of the
    * attempts ahead of the projection, so the last events read may be projected a little after the log is.
    */
-  private follow(): Promise<void> {
+  private follow(mustReach: KnownHead[]): Promise<void> {
     const snapshotHead = this.models.head;
     if (snapshotHead) this.checkpointer?.resumeAt({ seq: snapshotHead.seq, hash: snapshotHead.hash, file: snapshotHead.location.file });
     const ahead = factsAhead(this.derivations, this.models);
@@ -172,7 +184,7 @@ export class ScriptlogService {
         caughtUp();
       });
       this.subscription = this.log
-        .events$({ pace: ahead.pace, trustThrough: snapshotHead ?? undefined })
+        .events$({ pace: ahead.pace, trustThrough: snapshotHead ?? undefined, mustReach })
         .pipe(
           tap((event) => this.checkpointer?.observe(event)),
           ahead.operator,
@@ -206,7 +218,7 @@ export class ScriptlogService {
     await this.derivations.close();
     // Next start-up projects only what follows this point.
     if (this.options.snapshots && this.log.isReplayed && this.failure === null)
-      await writeSnapshots(this.models, this.options.snapshots.dir);
+      await writeSnapshots(this.models, this.options.snapshots.dir, this.log.dir);
     this.subscription?.unsubscribe();
   }
 

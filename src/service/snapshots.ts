@@ -7,10 +7,14 @@ import path from "node:path";
 import { ANALYZER_VERSION } from "../analysis/version.js";
 import { ReadModels, type ReadModelOptions, type ReadModelsHead } from "../projections/readModels.js";
 import { writeDurably, writeDurablyChunks } from "../store/durableFiles.js";
+import type { KnownHead } from "../store/logReader.js";
+import { logAnchor } from "../store/rawEvents.js";
 
 export interface SnapshotMeta {
   seq: number;
   head: ReadModelsHead | null;
+  /** The first event of the log the snapshot was made from (see logAnchor). */
+  anchor?: { seq: number; hash: string } | null;
   analyzer_version: number;
   settings: unknown;
   projections: Record<string, number>;
@@ -45,7 +49,7 @@ function* snapshotChunks(name: string, snapshot: { version: number; seq: number;
 }
 
 /** Writes every read model's snapshot, then the meta that makes them a set; returns the files written. */
-export async function writeSnapshots(models: ReadModels, dir: string): Promise<string[]> {
+export async function writeSnapshots(models: ReadModels, dir: string, eventsDir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   const versions: Record<string, number> = {};
@@ -58,6 +62,7 @@ export async function writeSnapshots(models: ReadModels, dir: string): Promise<s
   const meta: SnapshotMeta = {
     seq: models.seq,
     head: models.head,
+    anchor: await logAnchor(eventsDir),
     analyzer_version: ANALYZER_VERSION,
     settings: models.settings,
     projections: versions,
@@ -86,5 +91,20 @@ export async function loadSnapshots(dir: string, options: ReadModelOptions): Pro
     return { models: ReadModels.fromJSON(json, meta.head, options) };
   } catch (err) {
     return { reason: `damaged or out of step (${(err as Error).message})` };
+  }
+}
+
+/**
+ * The seq a snapshot set was made at, whether or not it can be loaded: the log it was made from held that
+ * many events, so a log that now ends before it has lost some.
+ */
+export async function snapshotMadeAt(dir: string): Promise<KnownHead | null> {
+  try {
+    const meta = JSON.parse(await readFile(path.join(dir, META), "utf8")) as Partial<SnapshotMeta>;
+    const seq = meta.head?.seq;
+    if (typeof seq !== "number" || seq <= 0) return null;
+    return { seq, by: `the snapshot ${path.join(dir, META)}`, ...(meta.anchor ? { anchor: meta.anchor } : {}) };
+  } catch {
+    return null;
   }
 }

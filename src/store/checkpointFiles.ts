@@ -1,7 +1,9 @@
 // Signed checkpoints on disk: events/checkpoints/<seq>.note, one signed note per file, written atomically.
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { parseCheckpoint } from "../events/checkpoint.js";
 import { writeDurably } from "./durableFiles.js";
+import type { KnownHead } from "./logReader.js";
 
 export const CHECKPOINT_DIR = "checkpoints";
 const NOTE = /^(\d{16})\.note$/;
@@ -41,5 +43,16 @@ export async function latestCheckpointFile(eventsDir: string): Promise<{ file: s
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw err;
+  }
+}
+
+/** The seq the newest checkpoint vouches for: the log must still reach it (an unreadable note proves nothing). */
+export async function latestCheckpointHead(eventsDir: string): Promise<KnownHead | null> {
+  const latest = await latestCheckpointFile(eventsDir);
+  if (!latest) return null;
+  try {
+    return { seq: parseCheckpoint(latest.text).checkpoint.seq, by: `the checkpoint ${latest.file}` };
+  } catch {
+    return null;
   }
 }

@@ -82,13 +82,14 @@ export class EventLog {
   /**
    * The whole log, verified (a torn final line is cut off), then every live append: one stream. `pace` may
    * hold the replay back between chunks while its consumer catches up; the events up to `trustThrough` (a
-   * snapshot's head) are checked as links of the chain only, and not passed on.
+   * snapshot's head) are checked as links of the chain only, and not passed on. A log that ends before a
+   * `mustReach` seq fails, and nothing is cut.
    */
-  events$(replay: Pick<ReadOptions, "pace" | "trustThrough"> = {}): Observable<StoredEvent> {
+  events$(replay: Pick<ReadOptions, "pace" | "trustThrough" | "mustReach"> = {}): Observable<StoredEvent> {
     return concat(this.replay$(replay), this.appended$);
   }
 
-  private replay$(replay: Pick<ReadOptions, "pace" | "trustThrough">): Observable<StoredEvent> {
+  private replay$(replay: Pick<ReadOptions, "pace" | "trustThrough" | "mustReach">): Observable<StoredEvent> {
     return readLog(this.dir, {
       ...replay,
       repairTornTail: true,

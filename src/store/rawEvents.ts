@@ -37,3 +37,21 @@ export async function* rawEventLines(dir: string, afterSeq: number): AsyncGenera
     }
   }
 }
+
+/**
+ * The first event the live log holds: which log this is. A snapshot records it, so a snapshot of another log
+ * (another first event) is told apart from one of this log that now ends too early.
+ */
+export async function logAnchor(dir: string): Promise<{ seq: number; hash: string } | null> {
+  for (const file of await liveLogFiles(dir)) {
+    for await (const line of fileLines(path.join(dir, file))) {
+      try {
+        const { seq, hash } = JSON.parse(line) as { seq: number; hash: string };
+        return { seq, hash };
+      } catch {
+        return null; // a damaged line identifies nothing; start-up will name it
+      }
+    }
+  }
+  return null;
+}

@@ -73,7 +73,8 @@ export async function post(url: string, body: unknown, headers: Record<string, s
 }
 
 export async function get(url: string) {
-  const res = await fetch(url);
+  // A GET changes nothing, so one lost connection (a reset on a loaded machine) is retried once.
+  const res = await fetch(url).catch(() => fetch(url));
   return { status: res.status, body: (await res.json()) as any };
 }
 
