@@ -30,6 +30,8 @@ export function messageTemplate(message: string | null): string {
 
 /** A frame of the script itself: not the runner's, not site-/dist-packages, not the standard library. */
 export function isScriptFrame(frame: TracebackFrame, code: string): boolean {
+  // The bootstrap knew where the file lies; stderr leaves only the path and the line to judge by.
+  if (frame.in_app !== undefined) return frame.in_app && frame.source !== null;
   if (/[\\/](site|dist)-packages[\\/]|^<frozen |[\\/]lib[\\/]python\d/.test(frame.file)) return false;
   return frame.source !== null && code.includes(frame.source);
 }

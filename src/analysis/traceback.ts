@@ -8,6 +8,8 @@ export interface TracebackFrame {
   source: string | null;
   /** From "[Previous line repeated N more times]". */
   repeated?: number;
+  /** From the bootstrap's report: the script's own files (not the standard library, packages or the runner). */
+  in_app?: boolean;
 }
 
 export interface RaisedException {

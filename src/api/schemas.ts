@@ -1,6 +1,13 @@
 // Request schemas of the API, built from the same field schemas the events are checked with.
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { attemptFieldSchemas, failureFieldSchemas, idSchema, successFieldSchemas, timestampSchema } from "../events/schemas.js";
+import {
+  attemptFieldSchemas,
+  failureFieldSchemas,
+  failureFieldSchemasV2,
+  idSchema,
+  successFieldSchemas,
+  timestampSchema,
+} from "../events/schemas.js";
 import { ajv, isIsoTimestamp, problems } from "../events/validation.js";
 import { ERROR_CATEGORIES } from "../analysis/categorise.js";
 import { ScriptlogError } from "../errors.js";
@@ -19,7 +26,7 @@ export const failedAttemptSchema = {
   type: "object",
   additionalProperties: false,
   required: ["status", "code"],
-  properties: { status: { const: "failed" }, ...requestFields, ...failureFieldSchemas },
+  properties: { status: { const: "failed" }, ...requestFields, ...failureFieldSchemas, ...failureFieldSchemasV2 },
 };
 
 export const successAttemptSchema = {

@@ -28,6 +28,78 @@ export const failureFieldSchemas = {
   timed_out: nullable({ type: "boolean" }),
 } as const;
 
+const nullableInteger = nullable({ type: "integer" });
+const text = (maxLength: number) => ({ type: "string", maxLength });
+const exceptionIndex = nullable({ type: "integer", minimum: 0, maximum: 31 });
+
+/** A frame as the bootstrap reports it (Python 3.11 on adds the column range of the failing expression). */
+const exceptionFrameSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["file", "line", "function"],
+  properties: {
+    file: text(1000),
+    line: nullableInteger,
+    end_line: nullableInteger,
+    column: nullableInteger,
+    end_column: nullableInteger,
+    function: text(1000),
+    source: nullable(text(1000)),
+    in_app: { type: "boolean", description: "the script's own files: not the standard library, site-/dist-packages or the bootstrap" },
+  },
+};
+
+const exceptionInfoSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "message", "frames"],
+  properties: {
+    type: { ...text(200), description: "the name CPython prints: ValueError, json.decoder.JSONDecodeError" },
+    module: text(200),
+    message: { ...text(10000), description: "str(exception); a SyntaxError's msg" },
+    notes: { type: "array", items: text(2000), maxItems: 20 },
+    frames: { type: "array", items: exceptionFrameSchema, maxItems: 200, description: "outermost first" },
+    frames_omitted: { type: "integer", minimum: 0, description: "frames left out of the middle of a longer traceback" },
+    cause: { ...exceptionIndex, description: "index of __cause__ in exceptions" },
+    context: { ...exceptionIndex, description: "index of __context__ in exceptions" },
+    suppress_context: { type: "boolean" },
+    members: { type: "array", items: { type: "integer", minimum: 0, maximum: 31 }, maxItems: 32, description: "an ExceptionGroup's members" },
+    syntax: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        file: nullable(text(1000)),
+        line: nullableInteger,
+        end_line: nullableInteger,
+        column: nullableInteger,
+        end_column: nullableInteger,
+        text: nullable(text(1000)),
+      },
+    },
+  },
+};
+
+/**
+ * The uncaught exception as the bootstrap captured it at the source: a flat list, exceptions[0] the one that
+ * ended the script, linked to the others by index (so neither checking nor reading it recurses with its depth).
+ */
+export const exceptionReportSchema = {
+  type: "object",
+  additionalProperties: false,
+  required: ["exceptions"],
+  properties: {
+    python: { ...text(50), description: "the interpreter's version" },
+    exceptions: { type: "array", items: exceptionInfoSchema, minItems: 1, maxItems: 32 },
+  },
+  description: "The uncaught exception chain as scriptlog's Python bootstrap writes it; preferred over parsing stderr",
+};
+
+/** Failure fields added in version 2 (optional, so version 2 lines written before them stay valid). */
+export const failureFieldSchemasV2 = {
+  exception: exceptionReportSchema,
+  execution_time_seconds: nullable({ type: "number", minimum: 0 }),
+} as const;
+
 export const successFieldSchemas = {
   output_files: nullable({ type: "array", items: { type: "string", maxLength: 1000 }, maxItems: 10000 }),
   execution_time_seconds: nullable({ type: "number", minimum: 0 }),
@@ -67,10 +139,10 @@ const attemptSucceededV1 = {
 // Version 2 records whether the service assigned the session (the client sent neither session_id nor
 // previous_attempt_id): only such attempts may be joined to an inferred session.
 const sessionAssigned = { session_assigned: { type: "boolean" } };
-const v2 = (v1: { required: string[]; properties: object }) => ({
+const v2 = (v1: { required: string[]; properties: object }, added: object = {}) => ({
   ...v1,
   required: [...v1.required, "session_assigned"],
-  properties: { ...v1.properties, ...sessionAssigned },
+  properties: { ...v1.properties, ...sessionAssigned, ...added },
 });
 
 const attemptLinkedV1 = {
@@ -89,7 +161,7 @@ const fixRecordedV1 = {
 
 /** Data schema of each event type, by schema version. */
 export const EVENT_DATA_SCHEMAS: Record<EventType, Record<number, object>> = {
-  AttemptFailed: { 1: attemptFailedV1, 2: v2(attemptFailedV1) },
+  AttemptFailed: { 1: attemptFailedV1, 2: v2(attemptFailedV1, failureFieldSchemasV2) },
   AttemptSucceeded: { 1: attemptSucceededV1, 2: v2(attemptSucceededV1) },
   AttemptLinked: { 1: attemptLinkedV1 },
   FixRecorded: { 1: fixRecordedV1 },

@@ -8,6 +8,45 @@ export interface AttemptOrigin {
   derived?: Record<string, unknown>;
 }
 
+/** One exception of a report; links (cause, context, members) are indexes into the report's list. */
+export interface ExceptionInfo {
+  type: string;
+  module?: string;
+  message: string;
+  notes?: string[];
+  frames: ExceptionFrame[];
+  frames_omitted?: number;
+  cause?: number | null;
+  context?: number | null;
+  suppress_context?: boolean;
+  members?: number[];
+  syntax?: {
+    file?: string | null;
+    line?: number | null;
+    end_line?: number | null;
+    column?: number | null;
+    end_column?: number | null;
+    text?: string | null;
+  };
+}
+
+export interface ExceptionFrame {
+  file: string;
+  line: number | null;
+  end_line?: number | null;
+  column?: number | null;
+  end_column?: number | null;
+  function: string;
+  source?: string | null;
+  in_app?: boolean;
+}
+
+/** What scriptlog's Python bootstrap writes when an exception escapes a script: exceptions[0] ended it. */
+export interface ExceptionReport {
+  python?: string;
+  exceptions: ExceptionInfo[];
+}
+
 interface AttemptFacts {
   log_id: string;
   session_id: string;
@@ -32,6 +71,9 @@ export interface AttemptFailedData extends AttemptFacts {
   stderr?: string | null;
   return_code?: number | null;
   timed_out?: boolean | null;
+  /** The uncaught exception as the bootstrap captured it (version 2 on). */
+  exception?: ExceptionReport;
+  execution_time_seconds?: number | null;
 }
 
 export interface AttemptSucceededData extends AttemptFacts {

@@ -175,12 +175,15 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope, context:
     stderr: envelope.data.stderr ?? null,
     return_code: envelope.data.return_code ?? null,
     timed_out: envelope.data.timed_out ?? false,
+    execution_time_seconds: envelope.data.execution_time_seconds ?? null,
+    exception: envelope.data.exception ?? null,
     fixed_by: record.fixed_by,
     error_category: failure.error_category,
     pattern: failure.pattern,
     fingerprint: failure.fingerprint,
     suggestion: failure.suggestion,
     frames: failure.frames,
+    failing_line: failure.failing_line,
     fix_strategy: context.fix_strategy,
   };
 }

@@ -12,6 +12,7 @@ import type {
   AttemptSucceededData,
   EventDraft,
   EventLocation,
+  ExceptionReport,
   StoredEvent,
 } from "../events/types.js";
 import { loadSnapshots, snapshotMadeAt, writeSnapshots } from "./snapshots.js";
@@ -54,6 +55,7 @@ export interface AttemptBody {
   stderr?: string | null;
   return_code?: number | null;
   timed_out?: boolean | null;
+  exception?: ExceptionReport;
   output_files?: string[] | null;
   execution_time_seconds?: number | null;
 }

@@ -1,0 +1,460 @@
+"""scriptlog client: record every run of a generated script, and fetch the context for the next one.
+
+One stdlib-only file (Python >= 3.9). Copy it next to your runner, or use it from the scriptlog package.
+
+    from scriptlog_client import ScriptlogClient
+
+    client = ScriptlogClient("http://127.0.0.1:8000")
+    ctx = client.context(session_id)              # rules learnt from earlier failures, for the system prompt
+    result = client.run(generated_code, session_id=session_id, after=previous_log_id)
+    if result.status == "failed":
+        ...                                       # ask the model for a fix, then run again with after=result.log_id
+
+The file doubles as the bootstrap that captures exceptions at the source:
+
+    SCRIPTLOG_EXCEPTION_FILE=exc.json python3 scriptlog_client.py --bootstrap script.py [args...]
+
+runs script.py with runpy exactly as `python3 script.py [args...]` would (same stdout, stderr and exit
+code) and, when an exception escapes it, writes the exception chain as JSON to exc.json: the `exception`
+object of POST /api/logs/attempts (see the README's "Logging from your runner").
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import sys
+
+# Nothing heavy is imported at module level: as the bootstrap, this module runs before the script, and the
+# script should find the interpreter as it would without it.
+
+EXCEPTION_FILE_ENV = "SCRIPTLOG_EXCEPTION_FILE"
+
+# Caps of the exception report, the same as the server's JSON Schema for it (src/events/schemas.ts).
+MAX_EXCEPTIONS = 32
+MAX_FRAMES = 200
+RUNPY_FRAMES = 4  # run_path, _run_module_code, _run_code, exec (measured on 3.11: the limit counts it)
+OUTER_FRAMES_KEPT = 20  # of a longer traceback: the outermost 20 and the innermost 180
+MAX_MESSAGE = 10000
+MAX_NOTES = 20
+MAX_NOTE = 2000
+MAX_TEXT = 1000
+
+# Captured stdout and stderr, each: the head and the tail (a traceback is at the end).
+CAPTURE_HEAD_BYTES = 16 * 1024
+CAPTURE_TAIL_BYTES = 48 * 1024
+
+
+# --- the exception report -------------------------------------------------------------------------------
+
+
+def _text(value: object, cap: int) -> str:
+    """A string the server can store: capped, and with lone surrogates spelled out."""
+    s = value if isinstance(value, str) else str(value)
+    if len(s) > cap:
+        s = s[:cap]
+    return s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _printed_type(exc: BaseException) -> str:
+    """The exception's name as CPython prints it in a traceback."""
+    cls = type(exc)
+    module = getattr(cls, "__module__", None)
+    qualname = getattr(cls, "__qualname__", cls.__name__)
+    return qualname if module in (None, "builtins", "__main__") else f"{module}.{qualname}"
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError) and exc.msg is not None:
+        return _text(exc.msg, MAX_MESSAGE)
+    try:
+        return _text(str(exc), MAX_MESSAGE)
+    except Exception:  # a broken __str__: CPython prints the same placeholder
+        return "<exception str() failed>"
+
+
+def _library_dirs() -> list[str]:
+    """Where the standard library and installed packages live: frames there are not the script's own."""
+    import sysconfig
+
+    dirs = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            dirs.add(os.path.realpath(path) + os.sep)
+    return sorted(dirs)
+
+
+def _in_app(filename: str, library_dirs: list[str]) -> bool:
+    if filename.startswith("<frozen ") or filename == os.path.realpath(__file__):
+        return False
+    if f"{os.sep}site-packages{os.sep}" in filename or f"{os.sep}dist-packages{os.sep}" in filename:
+        return False
+    real = os.path.realpath(filename) if not filename.startswith("<") else filename
+    return not any(real.startswith(d) for d in library_dirs)
+
+
+def _frames(tb: object, library_dirs: list[str]) -> tuple[list[dict], int]:
+    import traceback
+
+    summaries = traceback.extract_tb(tb)  # type: ignore[arg-type]
+    omitted = 0
+    if len(summaries) > MAX_FRAMES:
+        omitted = len(summaries) - MAX_FRAMES
+        summaries = summaries[:OUTER_FRAMES_KEPT] + summaries[len(summaries) - (MAX_FRAMES - OUTER_FRAMES_KEPT) :]
+    frames = []
+    for fs in summaries:
+        source = fs.line.strip() if fs.line else None
+        frames.append(
+            {
+                "file": _text(fs.filename, MAX_TEXT),
+                "line": fs.lineno,
+                "end_line": getattr(fs, "end_lineno", None),  # positions: Python 3.11 on
+                "column": getattr(fs, "colno", None),
+                "end_column": getattr(fs, "end_colno", None),
+                "function": _text(fs.name, MAX_TEXT),
+                "source": _text(source, MAX_TEXT) if source else None,
+                "in_app": _in_app(fs.filename, library_dirs),
+            }
+        )
+    return frames, omitted
+
+
+def describe_exception(exc: BaseException) -> dict:
+    """The exception and every exception linked to it (cause, context, group members) as a flat list.
+
+    exceptions[0] is `exc`; links are indexes into the list, so cycles and deep chains need no recursion.
+    """
+    library_dirs = _library_dirs()
+    index: dict[int, int] = {}
+    found: list[BaseException] = []
+
+    def ref(e: object) -> int | None:
+        if not isinstance(e, BaseException):
+            return None
+        if id(e) in index:
+            return index[id(e)]
+        if len(found) >= MAX_EXCEPTIONS:
+            return None
+        index[id(e)] = len(found)
+        found.append(e)
+        return index[id(e)]
+
+    ref(exc)
+    described: list[dict] = []
+    i = 0
+    while i < len(found):  # breadth-first over the links, each exception once
+        e = found[i]
+        frames, omitted = _frames(e.__traceback__, library_dirs)
+        cls = type(e)
+        item: dict = {
+            "type": _text(_printed_type(e), 200),
+            "module": _text(getattr(cls, "__module__", "") or "", 200),
+            "message": _message(e),
+            "frames": frames,
+            "frames_omitted": omitted,
+            "cause": ref(e.__cause__),
+            "context": ref(e.__context__),
+            "suppress_context": bool(e.__suppress_context__),
+        }
+        notes = getattr(e, "__notes__", None)
+        if isinstance(notes, (list, tuple)):
+            item["notes"] = [_text(n, MAX_NOTE) for n in notes[:MAX_NOTES]]
+        group = getattr(builtins, "BaseExceptionGroup", None)  # Python 3.11 on
+        if group is not None and isinstance(e, group):
+            item["members"] = [r for r in (ref(m) for m in e.exceptions) if r is not None]
+        if isinstance(e, SyntaxError):
+            item["syntax"] = {
+                "file": _text(e.filename, MAX_TEXT) if e.filename is not None else None,
+                "line": e.lineno if isinstance(e.lineno, int) else None,
+                "end_line": getattr(e, "end_lineno", None) if isinstance(getattr(e, "end_lineno", None), int) else None,
+                "column": e.offset if isinstance(e.offset, int) else None,
+                "end_column": getattr(e, "end_offset", None) if isinstance(getattr(e, "end_offset", None), int) else None,
+                "text": _text(e.text.strip("\n"), MAX_TEXT) if isinstance(e.text, str) else None,
+            }
+        described.append(item)
+        i += 1
+    return {"python": "%d.%d.%d" % sys.version_info[:3], "exceptions": described}
+
+
+# --- the bootstrap --------------------------------------------------------------------------------------
+
+
+def _own_frame(tb: object) -> bool:
+    import runpy
+
+    module_globals = tb.tb_frame.f_globals  # type: ignore[attr-defined]
+    return module_globals is globals() or module_globals is vars(runpy)
+
+
+def _without_bootstrap(tb: object) -> object:
+    """The traceback from the script's first frame on: this file's and runpy's frames are not the script's."""
+    while tb is not None and _own_frame(tb):
+        tb = tb.tb_next  # type: ignore[attr-defined]
+    return tb
+
+
+class _ScriptExcepthook:
+    """Hands the uncaught exception, without the bootstrap's frames, to the excepthook in force."""
+
+    def __init__(self, hook):  # type: ignore[no-untyped-def]
+        self.hook = hook
+
+    def __call__(self, exc_type, exc, tb):  # type: ignore[no-untyped-def]
+        tb = _without_bootstrap(tb)
+        if isinstance(exc, BaseException):
+            exc.__traceback__ = tb  # CPython prints the exception's own traceback
+        self.hook(exc_type, exc, tb)
+
+
+def bootstrap(argv: list[str]) -> None:
+    """Runs argv[0] as `python3 argv[0] argv[1:]...` would, recording an uncaught exception first."""
+    import runpy
+
+    report_file = os.environ.pop(EXCEPTION_FILE_ENV, None)  # not inherited by the script's own subprocesses
+    script = argv[0]
+    if not os.path.exists(script):
+        program = getattr(sys, "orig_argv", [sys.executable])[0]
+        sys.stderr.write(f"{program}: can't open file {os.path.abspath(script)!r}: [Errno 2] No such file or directory\n")
+        raise SystemExit(2)
+    sys.argv[:] = argv
+    sys.path[0] = os.path.dirname(os.path.realpath(script))
+    # The script runs a few frames deeper than it would on its own: lend it those frames, so a runaway
+    # recursion fails at the same depth of its own code (sys.getrecursionlimit() reads that much higher).
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    sys.setrecursionlimit(sys.getrecursionlimit() + depth + RUNPY_FRAMES)
+    # runpy sets sys.argv[0] to the absolute path it runs; CPython leaves it as typed. Put it back just
+    # as the script's code starts (the "exec" audit event of the script's own code object).
+    path = os.path.abspath(script)
+    pending = [True]
+
+    def restore_argv0(event: str, args: tuple) -> None:
+        if pending[0] and event == "exec" and getattr(args[0], "co_filename", None) == path:
+            pending[0] = False
+            sys.argv[0] = script
+
+    sys.addaudithook(restore_argv0)
+    try:
+        runpy.run_path(path, run_name="__main__")  # CPython runs __main__ by its absolute path
+    except SystemExit:
+        raise  # an exit, not a failure: the interpreter exits with its code as usual
+    except BaseException as exc:
+        exc.__traceback__ = _without_bootstrap(exc.__traceback__)
+        if report_file:
+            try:
+                with open(report_file, "w", encoding="utf-8") as f:
+                    json.dump(describe_exception(exc), f)
+            except Exception:
+                pass  # the report is a bonus: never change how the script fails
+        sys.excepthook = _ScriptExcepthook(sys.excepthook)
+        raise  # the interpreter prints it and exits (1, or by SIGINT for KeyboardInterrupt) as without us
+
+
+# --- the client -----------------------------------------------------------------------------------------
+
+
+class ScriptlogError(Exception):
+    """An error answer of the scriptlog server: HTTP status, machine-readable code and message."""
+
+    def __init__(self, status: int, code: str, message: str, details: object = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class RunResult:
+    """What `ScriptlogClient.run` did: the run itself and how the server recorded it."""
+
+    def __init__(self, **fields: object) -> None:
+        self.log_id: str = fields["log_id"]  # type: ignore[assignment]
+        self.session_id: str = fields["session_id"]  # type: ignore[assignment]
+        self.status: str = fields["status"]  # type: ignore[assignment]
+        self.return_code: int | None = fields["return_code"]  # type: ignore[assignment]
+        self.timed_out: bool = fields["timed_out"]  # type: ignore[assignment]
+        self.stdout: str = fields["stdout"]  # type: ignore[assignment]
+        self.stderr: str = fields["stderr"]  # type: ignore[assignment]
+        self.execution_time_seconds: float = fields["execution_time_seconds"]  # type: ignore[assignment]
+        self.exception: dict | None = fields["exception"]  # type: ignore[assignment]
+        self.error_type: str | None = fields["error_type"]  # type: ignore[assignment]
+        self.error_category: str | None = fields["error_category"]  # type: ignore[assignment]
+        self.fixed: list[str] = fields["fixed"]  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"RunResult(log_id={self.log_id!r}, status={self.status!r}, return_code={self.return_code!r}, error_type={self.error_type!r})"
+
+
+def cap_output(data: bytes) -> str:
+    """Captured output as stored: the first 16 KiB and the last 48 KiB, with a line for what was left out."""
+    if len(data) > CAPTURE_HEAD_BYTES + CAPTURE_TAIL_BYTES:
+        omitted = len(data) - CAPTURE_HEAD_BYTES - CAPTURE_TAIL_BYTES
+        marker = f"\n[scriptlog: {omitted} bytes omitted]\n".encode()
+        data = data[:CAPTURE_HEAD_BYTES] + marker + data[-CAPTURE_TAIL_BYTES:]
+    return data.decode("utf-8", "replace")
+
+
+class ScriptlogClient:
+    """A client of one scriptlog server.
+
+    url: the server's base URL, e.g. "http://127.0.0.1:8000". token: sent as `Authorization: Bearer TOKEN`
+    when the server requires one.
+    """
+
+    def __init__(self, url: str, token: str | None = None, request_timeout: float = 30.0) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.request_timeout = request_timeout
+
+    def _request(self, method: str, path: str, body: dict | None = None) -> dict:
+        import urllib.error
+        import urllib.request
+
+        headers = {"accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("utf-8")
+            headers["content-type"] = "application/json"
+        if self.token:
+            headers["authorization"] = f"Bearer {self.token}"
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=self.request_timeout) as res:
+                return json.loads(res.read().decode("utf-8"))
+        except urllib.error.HTTPError as err:
+            raw = err.read().decode("utf-8", "replace")
+            try:
+                error = json.loads(raw)["error"]
+            except Exception:
+                raise ScriptlogError(err.code, "http_error", raw[:500] or str(err)) from None
+            raise ScriptlogError(err.code, error.get("code", "http_error"), error.get("message", ""), error.get("details")) from None
+
+    def record_attempt(self, **fields: object) -> dict:
+        """POST /api/logs/attempts with these fields (status and code required); returns the server's answer:
+        {success, log_id, session_id, status, error_type, error_category, fixed}. Send a log_id of your own to
+        make retries of the same request idempotent."""
+        return self._request("POST", "/api/logs/attempts", dict(fields))
+
+    def context(self, session_id: str | None = None, max_chars: int | None = None) -> dict:
+        """The AI context to put in the model's prompt: {"text": markdown, "version": str | None}.
+
+        Uses GET /api/contexts/current (which records which version a session was given) where the server
+        has it, else GET /api/logs/ai-context (then the version is the log seq it was generated from).
+        """
+        import urllib.parse
+
+        query: dict[str, object] = {}
+        if session_id is not None:
+            query["session_id"] = session_id
+        if max_chars is not None:
+            query["max_chars"] = max_chars
+        qs = "?" + urllib.parse.urlencode(query) if query else ""
+        try:
+            answer = self._request("GET", "/api/contexts/current" + qs)
+            ctx = answer.get("context", answer)
+            text = ctx.get("text") if isinstance(ctx, dict) else ctx
+            version = (ctx.get("version") if isinstance(ctx, dict) else None) or answer.get("context_version") or answer.get("version")
+            return {"text": text if isinstance(text, str) else json.dumps(text), "version": None if version is None else str(version)}
+        except ScriptlogError as err:
+            if err.status != 404 or (isinstance(err.details, dict) and "session_id" in err.details):
+                raise
+        fallback_qs = "?" + urllib.parse.urlencode({"max_chars": max_chars}) if max_chars is not None else ""
+        answer = self._request("GET", "/api/logs/ai-context" + fallback_qs)
+        return {"text": answer["context"], "version": str(answer["generated_from_seq"])}
+
+    def run(
+        self,
+        code_or_path: str,
+        session_id: str | None = None,
+        after: str | None = None,
+        timeout: float = 300.0,
+        args: list[str] | None = None,
+        python: str | None = None,
+        cwd: str | None = None,
+        **fields: object,
+    ) -> RunResult:
+        """Runs a script (the path of a .py file, or the code itself) under the bootstrap and records it.
+
+        session_id / after (the log_id of the attempt this one retries) link it into a session; timeout
+        (seconds) kills the script's process group and records timed_out; further keyword arguments
+        (user_prompt, ai_model, image_filename, tags, context_version…) are sent with the attempt.
+        """
+        import signal
+        import subprocess
+        import tempfile
+        import time
+        import uuid
+
+        with tempfile.TemporaryDirectory(prefix="scriptlog-") as tmp:
+            if "\n" not in code_or_path and os.path.isfile(code_or_path):
+                path = os.path.abspath(code_or_path)
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    code = f.read()
+            else:
+                code = code_or_path
+                path = os.path.join(tmp, "main.py")
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(code)
+            report = os.path.join(tmp, "exception.json")
+            env = dict(os.environ, **{EXCEPTION_FILE_ENV: report})
+            command = [python or sys.executable, os.path.abspath(__file__), "--bootstrap", path, *(args or [])]
+            started = time.monotonic()
+            proc = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd or os.path.dirname(path), start_new_session=True
+            )
+            timed_out = False
+            try:
+                out, err = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                os.killpg(proc.pid, signal.SIGKILL)  # the script's children too
+                out, err = proc.communicate()
+            elapsed = time.monotonic() - started
+            exception = None
+            if os.path.exists(report):
+                try:
+                    with open(report, encoding="utf-8") as f:
+                        exception = json.load(f)
+                except (OSError, ValueError):
+                    exception = None
+
+        rc = proc.returncode
+        status = "success" if rc == 0 and not timed_out else "failed"
+        body: dict = {"status": status, "log_id": str(uuid.uuid4()), "code": code, "stdout": cap_output(out)}
+        if session_id is not None:
+            body["session_id"] = session_id
+        if after is not None:
+            body["previous_attempt_id"] = after
+        if status == "failed":
+            body.update(stderr=cap_output(err), return_code=rc, timed_out=timed_out)
+            if exception is not None:
+                body["exception"] = exception
+        else:
+            body["execution_time_seconds"] = round(elapsed, 6)
+        body.update(fields)
+        answer = self.record_attempt(**body)
+        return RunResult(
+            log_id=answer["log_id"],
+            session_id=answer["session_id"],
+            status=status,
+            return_code=rc,
+            timed_out=timed_out,
+            stdout=body["stdout"],
+            stderr=cap_output(err),
+            execution_time_seconds=elapsed,
+            exception=exception,
+            error_type=answer.get("error_type"),
+            error_category=answer.get("error_category"),
+            fixed=answer.get("fixed", []),
+        )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "--bootstrap":
+        bootstrap(sys.argv[2:])
+    else:
+        sys.stderr.write("usage: SCRIPTLOG_EXCEPTION_FILE=FILE python3 scriptlog_client.py --bootstrap SCRIPT [ARGS...]\n")
+        raise SystemExit(2)
