@@ -15,6 +15,40 @@ export interface Config {
   signingKeyFile: string | null;
   checkpointEveryEvents: number;
   checkpointEveryMinutes: number;
+  /** GET /api/logs/stream: comment lines this often keep idle connections open; a client further behind is dropped. */
+  stream: { heartbeatMs: number; clientBufferBytes: number };
+  /** What counts as an anomaly, and what trend verdicts need (judged when asked, so not part of any snapshot). */
+  detection: DetectionSettings;
+  /** Where new anomalies are POSTed, if anywhere. */
+  alerts: AlertSettings;
+}
+
+export interface DetectionSettings {
+  /** The window anomalies are looked for in, ending at the time asked about. */
+  windowMs: number;
+  /** The baseline a pattern's usual share of attempts is measured over, just before the window. */
+  baselineMs: number;
+  /** A spike: P(X >= observed) under the baseline share below this ... */
+  spikePValue: number;
+  /** ... and at least this many occurrences in the window. */
+  spikeMinCount: number;
+  /** A new pattern: first seen within the window, at least this often. */
+  newPatternMinCount: number;
+  /** Trend verdicts: significance level, and the fewest attempts each period needs for any verdict. */
+  trendAlpha: number;
+  trendMinAttempts: number;
+}
+
+export interface AlertSettings {
+  webhookUrl: string | null;
+  /** Signs each body with HMAC-SHA256 (header X-Scriptlog-Signature: sha256=<hex>). */
+  webhookSecret: string | null;
+  /** Deliveries after the first, each waiting twice as long as the one before, from retryBaseMs. */
+  retries: number;
+  retryBaseMs: number;
+  timeoutMs: number;
+  /** How often every pattern is re-examined (a new occurrence re-examines its own pattern at once). */
+  sweepMs: number;
 }
 
 export const DEFAULTS = {
@@ -27,6 +61,19 @@ export const DEFAULTS = {
   inferSimilarity: 0.5,
   checkpointEveryEvents: 1000,
   checkpointEveryMinutes: 10,
+  streamHeartbeatSeconds: 15,
+  streamClientBufferBytes: 1024 * 1024,
+  anomalyWindowHours: 24,
+  anomalyBaselineDays: 7,
+  spikePValue: 0.001,
+  spikeMinCount: 5,
+  newPatternMinCount: 3,
+  trendAlpha: 0.05,
+  trendMinAttempts: 20,
+  alertRetries: 5,
+  alertRetryBaseMs: 1000,
+  alertTimeoutMs: 10_000,
+  alertSweepSeconds: 60,
 } as const;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -47,7 +94,40 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     checkpointEveryMinutes:
       overrides.checkpointEveryMinutes ??
       integer(env.CHECKPOINT_EVERY_MINUTES, "CHECKPOINT_EVERY_MINUTES", DEFAULTS.checkpointEveryMinutes),
+    stream: overrides.stream ?? {
+      heartbeatMs: positive(env.STREAM_HEARTBEAT_SECONDS, "STREAM_HEARTBEAT_SECONDS", DEFAULTS.streamHeartbeatSeconds) * 1000,
+      clientBufferBytes: positive(env.STREAM_CLIENT_BUFFER_BYTES, "STREAM_CLIENT_BUFFER_BYTES", DEFAULTS.streamClientBufferBytes),
+    },
+    detection: overrides.detection ?? {
+      windowMs: positive(env.ANOMALY_WINDOW_HOURS, "ANOMALY_WINDOW_HOURS", DEFAULTS.anomalyWindowHours) * 3_600_000,
+      baselineMs: positive(env.ANOMALY_BASELINE_DAYS, "ANOMALY_BASELINE_DAYS", DEFAULTS.anomalyBaselineDays) * 86_400_000,
+      spikePValue: fraction(env.SPIKE_P_VALUE, "SPIKE_P_VALUE", DEFAULTS.spikePValue),
+      spikeMinCount: integer(env.SPIKE_MIN_COUNT, "SPIKE_MIN_COUNT", DEFAULTS.spikeMinCount),
+      newPatternMinCount: integer(env.NEW_PATTERN_MIN_COUNT, "NEW_PATTERN_MIN_COUNT", DEFAULTS.newPatternMinCount),
+      trendAlpha: fraction(env.TREND_ALPHA, "TREND_ALPHA", DEFAULTS.trendAlpha),
+      trendMinAttempts: integer(env.TREND_MIN_ATTEMPTS, "TREND_MIN_ATTEMPTS", DEFAULTS.trendMinAttempts),
+    },
+    alerts: overrides.alerts ?? {
+      webhookUrl: url(env.ALERT_WEBHOOK_URL, "ALERT_WEBHOOK_URL"),
+      webhookSecret: env.ALERT_WEBHOOK_SECRET || null,
+      retries: integer(env.ALERT_RETRIES, "ALERT_RETRIES", DEFAULTS.alertRetries),
+      retryBaseMs: integer(env.ALERT_RETRY_BASE_MS, "ALERT_RETRY_BASE_MS", DEFAULTS.alertRetryBaseMs),
+      timeoutMs: positive(env.ALERT_TIMEOUT_MS, "ALERT_TIMEOUT_MS", DEFAULTS.alertTimeoutMs),
+      sweepMs: positive(env.ALERT_SWEEP_SECONDS, "ALERT_SWEEP_SECONDS", DEFAULTS.alertSweepSeconds) * 1000,
+    },
   };
+}
+
+function positive(value: string | undefined, name: string, fallback: number): number {
+  const n = integer(value, name, fallback);
+  if (n === 0) throw new Error(`${name} must be at least 1, not '${value}'`);
+  return n;
+}
+
+function url(value: string | undefined, name: string): string | null {
+  if (value === undefined || value === "") return null;
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new Error(`${name} must be an http(s) URL, not '${value}'`);
+  return value;
 }
 
 function fraction(value: string | undefined, name: string, fallback: number): number {

@@ -4,9 +4,9 @@ import { koaBody } from "koa-body";
 import { ScriptlogError } from "../errors.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { handleErrors } from "./errors.js";
-import { logRoutes } from "./routes.js";
+import { logRoutes, type LiveRoutes } from "./routes.js";
 
-export interface AppOptions {
+export interface AppOptions extends LiveRoutes {
   bodyLimit: number;
 }
 
@@ -30,7 +30,7 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
     await next();
   });
   app.use(koaBody({ json: true, jsonStrict: true, jsonLimit: options.bodyLimit, urlencoded: false, text: false, multipart: false }));
-  const router = logRoutes(service);
+  const router = logRoutes(service, options);
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on("error", (err) => {

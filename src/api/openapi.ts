@@ -78,6 +78,19 @@ export function openApiDocument() {
           },
         },
       },
+      "/api/logs/stream": {
+        get: {
+          summary: "Server-Sent Events of attempts, fixes and anomalies as they are projected; resumable with Last-Event-ID (a seq)",
+          parameters: [
+            ...queryParams(querySchemas.stream),
+            { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string", pattern: "^[0-9]+$" } },
+          ],
+          responses: {
+            "200": { description: "an event stream: `attempt`, `fix` and `anomaly` messages", content: { "text/event-stream": {} } },
+            ...errors(400, 503),
+          },
+        },
+      },
       "/api/logs/summary": get("Totals and rates", ok("summary", { summary: { type: "object" } })),
       "/api/logs/failures": get(
         "Failures, newest first",

@@ -20,8 +20,14 @@ import { openApiDocument } from "./openapi.js";
 import { Readable } from "node:stream";
 
 import { parseAttemptBody, parseQuery, querySchemas } from "./schemas.js";
+import type { EventStream } from "./stream.js";
 
-export function logRoutes(service: ScriptlogService): Router {
+/** What the routes answer from beside the read models. */
+export interface LiveRoutes {
+  stream: EventStream;
+}
+
+export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   const router = new Router();
   const states = () => service.models.states;
 
@@ -46,6 +52,17 @@ export function logRoutes(service: ScriptlogService): Router {
     const q = parseQuery<{ after: number; limit: number }>(querySchemas.events, ctx.query);
     ctx.type = "application/x-ndjson";
     ctx.body = Readable.from(take(service.rawEvents(q.after), q.limit));
+  });
+
+  router.get("/api/logs/stream", (ctx) => {
+    const q = parseQuery<{ after?: number }>(querySchemas.stream, ctx.query);
+    const header = ctx.get("Last-Event-ID");
+    if (header !== "" && !/^\d{1,15}$/.test(header)) {
+      throw new ScriptlogError("invalid_argument", `Last-Event-ID must be a seq (a non-negative integer), not '${header}'`, {
+        last_event_id: header,
+      });
+    }
+    live.stream.open(ctx, header !== "" ? Number(header) : (q.after ?? null));
   });
 
   router.get("/api/logs/checkpoint", async (ctx) => {

@@ -86,6 +86,9 @@ export const querySchemas = {
     library: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "top-level module name" },
     since: { ...timestampSchema, description: "only failures at or after this ISO-8601 time" },
   },
+  stream: {
+    after: { type: "integer", minimum: 0, description: "start after this seq (a Last-Event-ID header wins); default: from now" },
+  },
   none: {},
 } as const;
 

@@ -2,6 +2,7 @@
 // start on a corrupt log or a log another process writes, and drains in-flight appends on SIGTERM/SIGINT.
 import type { AddressInfo } from "node:net";
 import { createApp } from "../api/app.js";
+import { EventStream } from "../api/stream.js";
 import type { Config } from "../config.js";
 import { ScriptlogService } from "../service/scriptlogService.js";
 import { parseSignerKey, type SignerKey } from "../events/checkpoint.js";
@@ -11,6 +12,7 @@ import { readFile } from "node:fs/promises";
 export interface RunningServer {
   url: string;
   service: ScriptlogService;
+  stream: EventStream;
   stop(): Promise<void>;
 }
 
@@ -30,7 +32,8 @@ export async function startServer(
           `it was never acknowledged, and is kept in ${t.quarantine}`,
       ),
   });
-  const app = createApp(service, { bodyLimit: config.bodyLimit });
+  const stream = new EventStream(service, config.stream);
+  const app = createApp(service, { bodyLimit: config.bodyLimit, stream });
   const server = app.listen(config.port, config.host);
   // Idle keep-alive sockets are closed by the client, never by us: a server closing one just as a client
   // reuses it makes that request fail with ECONNRESET (clients such as undici keep them 4 s).
@@ -47,6 +50,7 @@ export async function startServer(
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
+      stream.close(); // open streams would keep the server from closing
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -60,7 +64,7 @@ export async function startServer(
     throw err;
   }
   log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.models.seq})`);
-  return { url, service, stop };
+  return { url, service, stream, stop };
 }
 
 /** Rejects once `signal` is aborted; never settles without one. */

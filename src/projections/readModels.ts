@@ -70,6 +70,8 @@ export class ReadModels {
   /** The seq of the last event applied. */
   seq = 0;
   head: ReadModelsHead | null = null;
+  /** What the last event applied meant (null for a link to an archived attempt): for live followers. */
+  lastProjected: Projected | null = null;
   readonly settings: AnalyzerSettings;
   readonly analyzer: boolean;
   readonly projections: ProjectionSet;
@@ -121,6 +123,7 @@ export class ReadModels {
     }
     const states = this.states as unknown as Record<string, unknown>;
     if (projected) for (const name of this.names) states[name] = reduce(this.projections[name] as Projection<unknown>, states[name], projected);
+    this.lastProjected = projected;
     this.seq = event.envelope.seq;
     this.head = { seq: event.envelope.seq, hash: event.envelope.hash, recorded_at: event.envelope.recorded_at, location: event.location };
     return this;

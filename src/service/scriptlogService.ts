@@ -1,6 +1,6 @@
 // The service: one event log, the read models projected from it, and the command that records attempts.
 import { hash, randomUUID } from "node:crypto";
-import { tap, type Subscription } from "rxjs";
+import { Subject, tap, type Subscription } from "rxjs";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
 import { latestCheckpointFile, latestCheckpointHead } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
@@ -19,7 +19,7 @@ import { loadSnapshots, snapshotMadeAt, writeSnapshots } from "./snapshots.js";
 import type { KnownHead } from "../store/logReader.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
-import type { AnalyzerSettings } from "../projections/derive.js";
+import type { AnalyzerSettings, Projected } from "../projections/derive.js";
 import { sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels, type ReadModelOptions } from "../projections/readModels.js";
 import { EventLog, type EventLogOptions } from "../store/eventLog.js";
@@ -87,6 +87,11 @@ interface InFlight {
 export class ScriptlogService {
   /** Replaced once, at start, when a snapshot is loaded. */
   models: ReadModels;
+  /**
+   * Every event once the read models have applied it (replayed ones included), with what it meant: what
+   * live followers (the event stream, the anomaly watch) react to. Completes when the service closes.
+   */
+  readonly projected$ = new Subject<Projected>();
   private readonly inFlight = new Map<string, InFlight>();
   private subscription: Subscription | null = null;
   private replayed: Promise<void> | null = null;
@@ -191,6 +196,7 @@ export class ScriptlogService {
           tap((event) => this.checkpointer?.observe(event)),
           ahead.operator,
           projectReadModels(this.models),
+          tap((models) => models.lastProjected && this.projected$.next(models.lastProjected)),
           tap(caughtUp),
         )
         .subscribe({
@@ -222,6 +228,7 @@ export class ScriptlogService {
     if (this.options.snapshots && this.log.isReplayed && this.failure === null)
       await writeSnapshots(this.models, this.options.snapshots.dir, this.log.dir);
     this.subscription?.unsubscribe();
+    this.projected$.complete();
   }
 
   async recordAttempt(body: AttemptBody): Promise<RecordOutcome> {

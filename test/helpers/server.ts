@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { readConfig } from "../../src/config.js";
+import { readConfig, type Config } from "../../src/config.js";
 import { startServer, type RunningServer } from "../../src/cli/serve.js";
 import { REPO_ROOT } from "./corpus.js";
 
@@ -21,10 +21,10 @@ export function removeTempDirs(): void {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-export async function startInProcess(eventsDir: string, bodyLimit?: number): Promise<RunningServer> {
+export async function startInProcess(eventsDir: string, bodyLimit?: number, overrides: Partial<Config> = {}): Promise<RunningServer> {
   const config = readConfig(
     {},
-    { eventsDir, projectionsDir: path.join(eventsDir, "..", "projections"), port: 0, ...(bodyLimit ? { bodyLimit } : {}) },
+    { eventsDir, projectionsDir: path.join(eventsDir, "..", "projections"), port: 0, ...(bodyLimit ? { bodyLimit } : {}), ...overrides },
   );
   return startServer(config, () => undefined);
 }
