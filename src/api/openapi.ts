@@ -78,6 +78,11 @@ export function openApiDocument() {
           },
         },
       },
+      "/api/logs/trends": get(
+        "Success rates per day or week (Wilson 95% intervals), overall or per ai_model / context_version / prompt_version, and whether the last 7 days differ from the 28 before",
+        ok("trends", { trends: { type: "object" } }),
+        queryParams(querySchemas.trends),
+      ),
       "/api/logs/stream": {
         get: {
           summary: "Server-Sent Events of attempts, fixes and anomalies as they are projected; resumable with Last-Event-ID (a seq)",

@@ -21,15 +21,19 @@ import { Readable } from "node:stream";
 
 import { parseAttemptBody, parseQuery, querySchemas } from "./schemas.js";
 import type { EventStream } from "./stream.js";
+import type { DetectionSettings } from "../config.js";
+import { trendsReport, trendStatus, MAX_BUCKETS, type TrendQuery, type TrendSettings } from "../projections/trends.js";
 
 /** What the routes answer from beside the read models. */
 export interface LiveRoutes {
   stream: EventStream;
+  detection: DetectionSettings;
 }
 
 export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   const router = new Router();
   const states = () => service.models.states;
+  const trendSettings: TrendSettings = { alpha: live.detection.trendAlpha, minAttempts: live.detection.trendMinAttempts };
 
   router.get("/health", (ctx) => {
     ctx.status = service.ready ? 200 : 503;
@@ -72,7 +76,25 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
 
   router.get("/api/logs/summary", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    ctx.body = { success: true, summary: summaryReport(states().summary, states().sessions.totals, new Date()) };
+    const now = new Date();
+    const summary = summaryReport(states().summary, states().sessions.totals, now);
+    ctx.body = { success: true, summary: { ...summary, trend_status: trendStatus(states().trends, now.getTime(), trendSettings) } };
+  });
+
+  router.get("/api/logs/trends", (ctx) => {
+    const q = parseQuery<{ bucket: "day" | "week"; by?: TrendQuery["by"]; since?: string; until?: string }>(querySchemas.trends, ctx.query);
+    const since = q.since === undefined ? undefined : timestampMillis(q.since);
+    const until = q.until === undefined ? undefined : timestampMillis(q.until);
+    if (since !== undefined && until !== undefined && since > until) {
+      throw new ScriptlogError("invalid_query", "since must not be after until", { since: q.since, until: q.until });
+    }
+    const trends = trendsReport(states().trends, { bucket: q.bucket, by: q.by, since, until }, Date.now(), trendSettings);
+    if (!trends) {
+      throw new ScriptlogError("invalid_query", `more than ${MAX_BUCKETS} buckets: use bucket=week or a narrower since/until`, {
+        max_buckets: MAX_BUCKETS,
+      });
+    }
+    ctx.body = { success: true, trends };
   });
 
   router.get("/api/logs/failures", (ctx) => {

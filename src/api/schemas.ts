@@ -86,6 +86,12 @@ export const querySchemas = {
     library: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "top-level module name" },
     since: { ...timestampSchema, description: "only failures at or after this ISO-8601 time" },
   },
+  trends: {
+    bucket: { enum: ["day", "week"], default: "day" },
+    by: { enum: ["ai_model", "context_version", "prompt_version"], description: "one series per value; default: one series, 'all'" },
+    since: { ...timestampSchema, description: "first UTC day to show (whole days)" },
+    until: { ...timestampSchema, description: "last UTC day to show; the verdict's 7 days end with it (default: today)" },
+  },
   stream: {
     after: { type: "integer", minimum: 0, description: "start after this seq (a Last-Event-ID header wins); default: from now" },
   },

@@ -33,7 +33,7 @@ export async function startServer(
       ),
   });
   const stream = new EventStream(service, config.stream);
-  const app = createApp(service, { bodyLimit: config.bodyLimit, stream });
+  const app = createApp(service, { bodyLimit: config.bodyLimit, stream, detection: config.detection });
   const server = app.listen(config.port, config.host);
   // Idle keep-alive sockets are closed by the client, never by us: a server closing one just as a client
   // reuses it makes that request fail with ECONNRESET (clients such as undici keep them 4 s).

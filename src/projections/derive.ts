@@ -56,6 +56,8 @@ interface AttemptDerivation {
   record: AttemptRecord;
   signature: Uint32Array;
   inferred: InferredLink | null;
+  /** The session it belongs to once applied: its own, or the one its session was joined to (by inference, now or earlier). */
+  session: string;
   /** Failures this attempt fixes by inference (successes only). */
   fixes: Fix[];
 }
@@ -159,7 +161,8 @@ export function project(event: StoredEvent, context: DeriveContext): Projected |
       const record = newRecord(envelope, location, derived);
       const inferred = analyzer ? inferPrevious(context, record, envelope.data, signature) : null;
       const fixes = inferred && record.status === "success" ? inferredFixes(context, record, inferred) : [];
-      return { envelope, location, derived: { ...derived, record, signature, inferred, fixes } } as Projected;
+      const session = inferred ? inferred.session_id : effectiveSession(context.sessions, record.session_id);
+      return { envelope, location, derived: { ...derived, record, signature, inferred, session, fixes } } as Projected;
     }
     case "AttemptLinked": {
       const attempt = known(context, envelope.data.log_id, envelope.seq);

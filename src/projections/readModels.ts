@@ -14,6 +14,7 @@ import { effectiveSession, sessionsProjection, type SessionsState } from "./sess
 import { successesProjection } from "./successes.js";
 import { summaryProjection, type SummaryState } from "./summary.js";
 import type { Timeline } from "./timeline.js";
+import { trendsProjection, type TrendsState } from "./trends.js";
 
 export interface ReadModelStates {
   attempts: AttemptsState;
@@ -23,6 +24,7 @@ export interface ReadModelStates {
   inference: InferenceState;
   summary: SummaryState;
   analysis: AnalysisState;
+  trends: TrendsState;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection has its own snapshot JSON type
@@ -38,6 +40,7 @@ export function projections(settings: AnalyzerSettings): ProjectionSet {
     inference: inferenceProjection(settings.inferWindowMs),
     summary: summaryProjection,
     analysis: analysisProjection,
+    trends: trendsProjection,
   };
 }
 
