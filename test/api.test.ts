@@ -91,6 +91,7 @@ describe("REST API (real server, ephemeral port)", () => {
       first_attempt_success_rate: 0,
       avg_attempts_to_success: 3,
       unfixed_failures: 0,
+      trend_status: "insufficient_data",
     });
   });
 

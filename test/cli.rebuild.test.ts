@@ -41,6 +41,7 @@ describe("scriptlog rebuild", () => {
       "sessions.json",
       "successes.json",
       "summary.json",
+      "trends.json",
     ]);
     expect(readFileSync(path.join(outs[0], "meta.json")).equals(readFileSync(path.join(outs[1], "meta.json")))).to.equal(true);
     for (const name of names.filter((n) => n !== "meta.json")) {
