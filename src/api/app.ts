@@ -5,6 +5,7 @@ import { ScriptlogError } from "../errors.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { handleErrors } from "./errors.js";
 import { logRoutes, type LiveRoutes } from "./routes.js";
+import { consoleRoutes } from "../web/routes.js";
 
 export interface AppOptions extends LiveRoutes {
   bodyLimit: number;
@@ -13,6 +14,8 @@ export interface AppOptions extends LiveRoutes {
 export function createApp(service: ScriptlogService, options: AppOptions): Koa {
   const app = new Koa();
   app.use(handleErrors);
+  // The web console answers GETs outside /api itself (HTML pages, HTML errors); everything else goes on.
+  app.use(consoleRoutes(service));
   app.use(async (ctx, next) => {
     if (ctx.method === "POST" || ctx.method === "PUT" || ctx.method === "PATCH") {
       if (!ctx.is("application/json")) {

@@ -19,6 +19,11 @@ const STATUS: Record<ErrorCode, number> = {
   internal_error: 500,
 };
 
+/** The HTTP status of an error code: the console's HTML error pages use the same mapping. */
+export function httpStatus(code: ErrorCode): number {
+  return STATUS[code];
+}
+
 export function errorBody(err: ScriptlogError) {
   return { success: false as const, error: { code: err.code, message: err.message, details: err.details } };
 }
@@ -38,7 +43,7 @@ export async function handleErrors(ctx: Context, next: Next): Promise<void> {
   }
 }
 
-function asScriptlogError(err: unknown): ScriptlogError {
+export function asScriptlogError(err: unknown): ScriptlogError {
   if (err instanceof ScriptlogError) return err;
   const status = (err as { status?: number }).status;
   const message = (err as Error).message ?? String(err);

@@ -2,19 +2,12 @@
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
 import { aiContext, learningSummary } from "../analysis/recommendations.js";
-import {
-  analysisReport,
-  commonErrors,
-  countsSince,
-  libraryIssues,
-  rankedPatterns,
-  rankedRecommendations,
-} from "../projections/analysis.js";
+import { analysisReport, commonErrors, filteredPatterns, libraryIssues, rankedRecommendations } from "../projections/analysis.js";
 import { recentFailures } from "../projections/failures.js";
-import { effectiveSession, sessionSummary, sessionView } from "../projections/sessions.js";
-import { timestampMillis } from "../events/validation.js";
+import { sessionSummary, sessionView } from "../projections/sessions.js";
 import { recentSuccesses } from "../projections/successes.js";
 import { summaryReport } from "../projections/summary.js";
+import { timestampMillis } from "../events/validation.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { openApiDocument } from "./openapi.js";
 import { Readable } from "node:stream";
@@ -128,17 +121,12 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
 
   router.get("/api/logs/error-patterns", (ctx) => {
     const q = parseQuery<{ category?: string; library?: string; since?: string }>(querySchemas.errorPatterns, ctx.query);
-    const { analysis, sessions, failures } = states();
-    const counts =
-      q.since === undefined
-        ? undefined
-        : countsSince(failures.items, timestampMillis(q.since), (r) => effectiveSession(sessions, r.session_id));
-    const errorPatterns = rankedPatterns(analysis, q, counts);
+    const errorPatterns = filteredPatterns(states(), q);
     ctx.body = {
       success: true,
       error_patterns: errorPatterns,
       common_errors: commonErrors(errorPatterns),
-      library_issues: libraryIssues(analysis, q.library),
+      library_issues: libraryIssues(states().analysis, q.library),
     };
   });
 

@@ -4,9 +4,12 @@ import { describeChange, changedLines, type FixChange } from "../analysis/fixStr
 import { apiMisuse, replacementFor } from "../analysis/libraryMisuse.js";
 import { recommendations, type PatternEvidence, type TopFix } from "../analysis/recommendations.js";
 import { STDLIB_MODULES } from "../analysis/stdlibExceptions.generated.js";
+import { timestampMillis } from "../events/validation.js";
 import type { AttemptRecord } from "./attempts.js";
 import type { Fix, Projected } from "./derive.js";
 import type { Projection } from "./projection.js";
+import { effectiveSession, type SessionsState } from "./sessions.js";
+import type { Timeline } from "./timeline.js";
 
 export interface ErrorGroup {
   key: string | null;
@@ -290,6 +293,19 @@ export function countsSince(failures: AttemptRecord[], since: number, sessionOf:
       { ...c, sessions: sessionIds.size, fingerprints: [...fingerprintSet], libraries: [...libraryCounts] },
     ]),
   );
+}
+
+/** The patterns GET /api/logs/error-patterns lists: of a category or library, counted over failures since a time. */
+export function filteredPatterns(
+  states: { analysis: AnalysisState; sessions: SessionsState; failures: Timeline },
+  filter: PatternFilter & { since?: string },
+) {
+  const { analysis, sessions, failures } = states;
+  const counts =
+    filter.since === undefined
+      ? undefined
+      : countsSince(failures.items, timestampMillis(filter.since), (r) => effectiveSession(sessions, r.session_id));
+  return rankedPatterns(analysis, filter, counts);
 }
 
 /** Patterns most frequent first (ties by pattern), as the API shows them; `counts` replaces the all-time counts. */

@@ -125,3 +125,33 @@ export function sessionSummary(session: SessionView) {
     inferred: session.inferred,
   };
 }
+
+export interface SessionFilter {
+  resolved?: boolean;
+  /** The ai_model of the session's first attempt. */
+  ai_model?: string;
+  /** Sessions that started at or after / before these times (ms). */
+  since?: number;
+  until?: number;
+}
+
+/** One page of sessions, latest started first, that pass the filter; and how many pass in all. */
+export function listSessions(state: SessionsState, filter: SessionFilter, offset: number, limit: number): { sessions: SessionView[]; total: number } {
+  const kept: SessionView[] = [];
+  for (const s of state.byId.values()) {
+    const first = s.attempts[0];
+    if (!first) continue;
+    if (filter.resolved !== undefined && filter.resolved !== s.firstSuccess >= 0) continue;
+    if (filter.ai_model !== undefined && first.ai_model !== filter.ai_model) continue;
+    if (filter.since !== undefined && first.time < filter.since) continue;
+    if (filter.until !== undefined && first.time >= filter.until) continue;
+    kept.push(s);
+  }
+  kept.sort((a, b) => b.attempts[0].time - a.attempts[0].time || b.attempts[0].seq - a.attempts[0].seq);
+  return { sessions: kept.slice(offset, offset + limit), total: kept.length };
+}
+
+/** The ai_models that started sessions, most sessions first: the choices of a filter. */
+export function sessionModels(state: SessionsState): Array<string | null> {
+  return [...state.byModel].sort((a, b) => b[1].sessions - a[1].sessions).map(([model]) => model);
+}

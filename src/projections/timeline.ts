@@ -31,3 +31,31 @@ export function newestFirst(state: Timeline, limit: number, keep: (r: AttemptRec
   }
   return out;
 }
+
+/** One page of the items that pass `keep`, newest first, and how many pass in all. */
+export function pageNewestFirst(
+  state: Timeline,
+  offset: number,
+  limit: number,
+  keep: (r: AttemptRecord) => boolean = () => true,
+): { items: AttemptRecord[]; total: number } {
+  const items: AttemptRecord[] = [];
+  let total = 0;
+  for (let i = state.items.length - 1; i >= 0; i--) {
+    if (!keep(state.items[i])) continue;
+    if (total >= offset && items.length < limit) items.push(state.items[i]);
+    total++;
+  }
+  return { items, total };
+}
+
+/** How many items that pass `keep` ran on each UTC day (YYYY-MM-DD), oldest day first. */
+export function dailyCounts(state: Timeline, keep: (r: AttemptRecord) => boolean): Array<{ day: string; count: number }> {
+  const days = new Map<string, number>();
+  for (const r of state.items) {
+    if (!keep(r)) continue;
+    const day = new Date(r.time).toISOString().slice(0, 10);
+    days.set(day, (days.get(day) ?? 0) + 1);
+  }
+  return [...days].map(([day, count]) => ({ day, count }));
+}

@@ -1,0 +1,247 @@
+// Patterns `/patterns` (filters, sort) and `/patterns/:fingerprint`, an issue-tracker page for one pattern.
+import { ERROR_CATEGORIES } from "../../analysis/categorise.js";
+import { ScriptlogError } from "../../errors.js";
+import { filteredPatterns, rankedPatterns, rankedRecommendations, type PatternGroup } from "../../projections/analysis.js";
+import { effectiveSession, sessionSummary, sessionView } from "../../projections/sessions.js";
+import { dailyCounts } from "../../projections/timeline.js";
+import type { ScriptlogService } from "../../service/scriptlogService.js";
+import { number, percent, plural, shortId, when } from "../format.js";
+import { html, type Html } from "../html.js";
+import { emptyState, firstAttemptAdvice, page } from "../layout.js";
+import { filterForm, logHref, patternTable, select, sessionHref } from "../parts.js";
+import { webQuery, webQuerySchemas } from "../query.js";
+import { sparkline } from "../svg.js";
+import { codeLines, inlineCode } from "../code.js";
+
+interface PatternsQuery {
+  category?: string;
+  library?: string;
+  since?: string;
+  sort: "count" | "sessions" | "last_seen";
+}
+
+const SORTS = { count: "failures", sessions: "sessions", last_seen: "last seen" } as const;
+
+export function patternsPage(service: ScriptlogService, rawQuery: Record<string, string | string[] | undefined>, origin: string): Html {
+  const q = webQuery<PatternsQuery>(webQuerySchemas.patterns, rawQuery);
+  const states = service.models.states;
+  if (states.analysis.byPattern.size === 0) {
+    return page({
+      title: "Patterns",
+      section: "patterns",
+      body: html`<h1>Patterns</h1>
+        ${emptyState("No failures yet", firstAttemptAdvice(origin))}`,
+    });
+  }
+  const patterns = filteredPatterns(states, q);
+  if (q.sort === "sessions") patterns.sort((a, b) => b.sessions - a.sessions || b.count - a.count);
+  if (q.sort === "last_seen") patterns.sort((a, b) => (a.last_seen < b.last_seen ? 1 : a.last_seen > b.last_seen ? -1 : 0));
+  const libraries = [...states.analysis.byLibrary.values()]
+    .filter((l) => l.failures > 0)
+    .map((l) => l.library)
+    .sort();
+  const form = filterForm(
+    "/patterns",
+    html`${select(
+        "category",
+        "Category",
+        ERROR_CATEGORIES.map((c) => ({ value: c, label: c })),
+        q.category,
+      )}
+      ${select(
+        "library",
+        "Library",
+        libraries.map((l) => ({ value: l, label: l })),
+        q.library,
+      )}
+      <label>Since <input type="date" name="since" value="${q.since?.slice(0, 10) ?? ""}" /></label>
+      ${select(
+        "sort",
+        "Sort by",
+        Object.entries(SORTS).map(([value, label]) => ({ value, label })),
+        q.sort,
+        "failures",
+      )}`,
+  );
+  const results = patterns.length
+    ? patternTable(patterns, `${plural(patterns.length, "pattern")}, by ${SORTS[q.sort]}`)
+    : html`<p class="empty">No pattern matches these filters. <a href="/patterns">Show all patterns</a>.</p>`;
+  return page({
+    title: "Patterns",
+    section: "patterns",
+    body: html`<h1>Patterns</h1>
+      ${form}
+      <div id="results">${results}</div>`,
+  });
+}
+
+/** The pattern a fingerprint belongs to. */
+function groupOf(service: ScriptlogService, fingerprint: string): PatternGroup {
+  for (const g of service.models.states.analysis.byPattern.values()) if (g.fingerprints.has(fingerprint)) return g;
+  throw new ScriptlogError("not_found", `no pattern with fingerprint '${fingerprint}'`, { fingerprint });
+}
+
+const EXAMPLE_SESSIONS = 10;
+
+export function patternPage(service: ScriptlogService, fingerprint: string): Html {
+  const states = service.models.states;
+  const group = groupOf(service, fingerprint);
+  const ranked = rankedPatterns(states.analysis).find((p) => p.pattern === group.pattern)!;
+  const rule = rankedRecommendations(states.analysis).find((r) => r.pattern === group.pattern);
+  const ofPattern = (r: { pattern: string | null }) => r.pattern === group.pattern;
+  const days = dailyCounts(states.failures, ofPattern);
+
+  // Per fingerprint (where in the script it was raised) and the latest sessions it ended up in.
+  const byFingerprint = new Map<string, { count: number; latest: string }>();
+  const sessionIds: string[] = [];
+  for (let i = states.failures.items.length - 1; i >= 0; i--) {
+    const r = states.failures.items[i];
+    if (!ofPattern(r)) continue;
+    const f = byFingerprint.get(r.fingerprint ?? "");
+    if (f) f.count++;
+    else byFingerprint.set(r.fingerprint ?? "", { count: 1, latest: r.log_id });
+    const session = effectiveSession(states.sessions, r.session_id);
+    if (sessionIds.length < EXAMPLE_SESSIONS && !sessionIds.includes(session)) sessionIds.push(session);
+  }
+  const sessions = sessionIds.map((id) => sessionSummary(sessionView(states.sessions, id)!));
+
+  const body = html`<p class="crumbs"><a href="/patterns">Patterns</a> ›</p>
+    <h1 class="pattern-title">${group.pattern}</h1>
+    <dl class="stats">
+      <div class="stat">
+        <dt>Failures</dt>
+        <dd>${number(ranked.count)}</dd>
+      </div>
+      <div class="stat">
+        <dt>Sessions</dt>
+        <dd>${number(ranked.sessions)}</dd>
+      </div>
+      <div class="stat">
+        <dt>Fixed</dt>
+        <dd>${number(ranked.fixed)} <span class="muted">${percent(ranked.fix_rate)}</span></dd>
+      </div>
+      <div class="stat">
+        <dt>First seen</dt>
+        <dd>${when(ranked.first_seen)}</dd>
+      </div>
+      <div class="stat">
+        <dt>Last seen</dt>
+        <dd>${when(ranked.last_seen)}</dd>
+      </div>
+      <div class="stat">
+        <dt>Category</dt>
+        <dd>${ranked.error_category ?? "—"}</dd>
+      </div>
+    </dl>
+    <section aria-labelledby="per-day">
+      <h2 id="per-day">Failures per day</h2>
+      ${sparkline(days, `Failures of this pattern per day, ${days[0]?.day ?? ""} to ${days[days.length - 1]?.day ?? ""}`)}
+      <p class="muted">${days.map((d) => `${d.day}: ${d.count}`).join(" · ")}</p>
+    </section>
+    ${ranked.suggestion ? html`<p>CPython suggests: <code>${ranked.suggestion}</code></p>` : ""}
+    <section aria-labelledby="libraries">
+      <h2 id="libraries">Libraries</h2>
+      ${
+        ranked.libraries.length
+          ? html`<ul class="inline">
+              ${ranked.libraries.map((l) => html`<li><a href="/patterns?library=${encodeURIComponent(l.library)}">${l.library}</a> <span class="muted">${l.count}</span></li>`)}
+            </ul>`
+          : html`<p class="muted">None detected.</p>`
+      }
+    </section>
+    <section aria-labelledby="rule">
+      <h2 id="rule">Rule derived</h2>
+      ${
+        rule
+          ? html`<blockquote class="rule">${inlineCode(rule.rule)}</blockquote>
+              <p>${inlineCode(rule.rationale)}</p>
+              <p class="muted">
+                Evidence: ${plural(rule.evidence.failures, "failure")} in ${plural(rule.evidence.sessions, "session")},
+                ${number(rule.evidence.fixed)} fixed (${percent(rule.evidence.fix_rate)}), last seen ${when(rule.evidence.last_seen)} ·
+                ${rule.kind === "verified_fix" ? "verified by fixes" : "a warning: never fixed yet"}
+              </p>`
+          : html`<p class="muted">No rule yet: a rule needs a verified fix or a pattern seen more than once.</p>`
+      }
+    </section>
+    <section aria-labelledby="fixes">
+      <h2 id="fixes">Fix strategies</h2>
+      ${
+        ranked.fixes.length
+          ? html`<ul>
+              ${ranked.fixes.map((f) => html`<li>${inlineCode(f.description)}</li>`)}
+            </ul>`
+          : html`<p class="muted">No fix of this pattern recorded or inferred yet.</p>`
+      }
+      ${
+        group.example
+          ? html`<div class="wrong-right">
+                <figure>
+                  <figcaption>Wrong</figcaption>
+                  ${codeLines(group.example.wrong, "del")}
+                </figure>
+                <figure>
+                  <figcaption>Right</figcaption>
+                  ${codeLines(group.example.right, "ins")}
+                </figure>
+              </div>
+              <p class="muted">From the fix of <a href="${logHref(group.example.log_id)}">${shortId(group.example.log_id)}</a>.</p>`
+          : ""
+      }
+    </section>
+    <section aria-labelledby="where">
+      <h2 id="where">Where in the scripts</h2>
+      <div class="scroll">
+        <table>
+          <caption>
+            Fingerprints: the same error raised from different code lines
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Fingerprint</th>
+              <th scope="col" class="num">Failures</th>
+              <th scope="col">Latest</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${[...byFingerprint].map(
+              ([fp, f]) =>
+                html`<tr${fp === fingerprint ? html` class="current"` : ""}><td><code>${fp}</code>${fp === fingerprint ? html` <span class="tag">this page</span>` : ""}</td><td class="num">${number(f.count)}</td><td><a href="${logHref(f.latest)}">${shortId(f.latest)}</a></td></tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+    <section aria-labelledby="examples">
+      <h2 id="examples">Example sessions</h2>
+      <div class="scroll">
+        <table>
+          <caption>
+            The latest sessions with this pattern
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Session</th>
+              <th scope="col">Started</th>
+              <th scope="col" class="num">Attempts</th>
+              <th scope="col">Outcome</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${sessions.map(
+              (s) =>
+                html`<tr>
+                  <td>
+                    <a href="${sessionHref(s.session_id)}">${shortId(s.session_id)}</a
+                    >${s.inferred ? html` <span class="tag inferred">inferred</span>` : ""}
+                  </td>
+                  <td>${when(s.started_at)}</td>
+                  <td class="num">${s.attempt_count}</td>
+                  <td>${s.resolved ? html`<span class="badge ok">resolved</span>` : html`<span class="badge bad">unresolved</span>`}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>`;
+  return page({ title: group.pattern, section: "patterns", body });
+}
