@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_ANALYZER_SETTINGS } from "../../src/projections/derive.js";
 import { rebuild } from "../../src/cli/rebuild.js";
 import { replayReadModels } from "../../src/service/replay.js";
-import { failedBody, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
+import { failedBody, longSessionDrafts, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../../..");
@@ -150,8 +150,8 @@ async function benchMemory() {
   }
 }
 
-async function latency(url: string, seconds: number) {
-  const result = await autocannon({ url, connections: 8, duration: seconds });
+async function latency(url: string, seconds: number, connections = 8) {
+  const result = await autocannon({ url, connections, duration: seconds });
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
 }
 
@@ -176,6 +176,43 @@ async function benchAnalysis() {
       ]) {
         const r = await latency(`${server.url}${route}`, seconds);
         show(`GET ${route}`, r);
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchConsole() {
+  const attempts = quick ? 20_000 : 100_000;
+  console.log(`\n== console: the page of a 20-attempt session among ${attempts} attempts, one request at a time ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    const events = path.join(dir, "events");
+    await writeSyntheticLog(
+      events,
+      (function* () {
+        yield* sessionDrafts(attempts, 1200);
+        yield* longSessionDrafts("long", 19, 1200);
+      })(),
+    );
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: events });
+    try {
+      const seconds = quick ? 2 : 5;
+      const show = (label: string, r: Awaited<ReturnType<typeof latency>>) =>
+        line(label, `p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps.toFixed(0)} req/s, ${r.errors} errors`);
+      // One connection: how long one reader waits for the page, not how many pages the server can queue.
+      for (const [label, route] of [
+        ["GET /health (baseline)", "/health"],
+        ["GET /api/logs/session/long (its JSON, baseline)", "/api/logs/session/long"],
+        ["GET /sessions/long (aim: well under 100 ms)", "/sessions/long"],
+        ["GET / (overview)", "/"],
+        ["GET /patterns", "/patterns"],
+      ]) {
+        show(label, await latency(`${server.url}${route}`, seconds, 1));
       }
     } finally {
       server.child.kill("SIGTERM");
@@ -232,3 +269,4 @@ if (want("startup")) await benchStartup();
 if (want("analysis")) await benchAnalysis();
 if (want("rebuild")) await benchRebuild();
 if (want("memory")) await benchMemory();
+if (want("console")) await benchConsole();

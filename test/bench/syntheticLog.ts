@@ -107,3 +107,31 @@ export async function writeSyntheticLog(dir: string, drafts: Iterable<EventDraft
   await new Promise<void>((resolve) => out.end(() => resolve()));
   return seq;
 }
+
+/** One session of `failures` failed attempts, each changing a line of the one before, then the success that fixes them all. */
+export function* longSessionDrafts(session: string, failures: number, padding: number): Generator<EventDraft> {
+  const start = Date.UTC(2026, 0, 2);
+  const common = (i: number) => ({
+    log_id: `${session}-${i}`,
+    session_id: session,
+    timestamp: new Date(start + i * 60_000).toISOString(),
+    session_assigned: false,
+  });
+  for (let i = 0; i < failures; i++) {
+    const { status: _s, ...facts } = failedBody(i, padding);
+    yield { type: "AttemptFailed", data: { ...common(i), ...facts, code: facts.code.replace("# attempt", `# try ${i}: attempt`) } };
+    if (i > 0)
+      yield { type: "AttemptLinked", data: { log_id: `${session}-${i}`, previous_attempt_id: `${session}-${i - 1}`, session_id: session } };
+  }
+  const { status: _s, ...facts } = successBody(failures, padding);
+  yield { type: "AttemptSucceeded", data: { ...common(failures), ...facts } };
+  yield {
+    type: "AttemptLinked",
+    data: { log_id: `${session}-${failures}`, previous_attempt_id: `${session}-${failures - 1}`, session_id: session },
+  };
+  for (let i = 0; i < failures; i++)
+    yield {
+      type: "FixRecorded",
+      data: { failure_log_id: `${session}-${i}`, success_log_id: `${session}-${failures}`, session_id: session },
+    };
+}
