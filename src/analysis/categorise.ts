@@ -90,7 +90,7 @@ export function categoryOfType(errorType: string, code: string): ErrorCategory {
   }
   const builtin = STDLIB_EXCEPTIONS[errorType];
   if (builtin) return categoryOfBases(builtin);
-  return categoryOfBases(basesDefinedInCode(errorType, code, new Set()));
+  return categoryOfBases(basesDefinedInCode(errorType, code));
 }
 
 function categoryOfBases(bases: readonly string[]): ErrorCategory {
@@ -110,23 +110,50 @@ function stdlibBases(dotted: string): readonly string[] {
   return alias ? STDLIB_EXCEPTIONS[alias] : [];
 }
 
-/** Builtin bases of `class Name(Base, …)` as written in the script, following its own classes. */
-function basesDefinedInCode(name: string, code: string, seen: Set<string>): readonly string[] {
-  if (seen.has(name)) return [];
-  seen.add(name);
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const match = new RegExp(`^[ \\t]*class[ \\t]+${escaped}[ \\t]*\\(([^)]*)\\)[ \\t]*:`, "m").exec(code);
-  if (!match) return [];
-  for (const raw of match[1].split(",")) {
-    const base = raw.trim();
-    if (!base || base.includes("=")) continue; // metaclass=…
-    if (base.includes(".")) {
-      const top = base.slice(0, base.indexOf("."));
-      if (STDLIB_MODULES.has(top)) return stdlibBases(base);
+const CLASS_HEADER = /^[ \t]*class[ \t]+([^\s(:]+)[ \t]*\(([^)\n\r\u2028\u2029]*)\)[ \t]*:/gm;
+
+/** Each class the script defines (the first definition of a name) with its bases as written. */
+function classesInCode(code: string): Map<string, string[]> {
+  const classes = new Map<string, string[]>();
+  for (const [, name, bases] of code.matchAll(CLASS_HEADER)) if (!classes.has(name)) classes.set(name, bases.split(","));
+  return classes;
+}
+
+/**
+ * Builtin bases of `class Name(Base, …)` as written in the script, following its own classes depth first, the
+ * bases in the order written: the first that leads to a builtin wins. The chain is walked with an explicit
+ * stack, so ten thousand classes each deriving from the next cost no call-stack depth.
+ */
+function basesDefinedInCode(name: string, code: string): readonly string[] {
+  const classes = classesInCode(code);
+  const seen = new Set([name]);
+  const stack: Array<{ bases: string[]; next: number }> = [];
+  const start = classes.get(name);
+  if (start) stack.push({ bases: start, next: 0 });
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1];
+    if (frame.next >= frame.bases.length) {
+      stack.pop();
       continue;
     }
-    const bases = STDLIB_EXCEPTIONS[base] ?? basesDefinedInCode(base, code, seen);
-    if (bases.length) return bases;
+    const base = frame.bases[frame.next++].trim();
+    if (!base || base.includes("=")) continue; // metaclass=…
+    if (base.includes(".")) {
+      if (!STDLIB_MODULES.has(base.slice(0, base.indexOf(".")))) continue;
+      // a standard-library base decides this class: its bases, or nothing, and the search goes on above it
+      const bases = stdlibBases(base);
+      if (bases.length) return bases;
+      stack.pop();
+      continue;
+    }
+    const builtin = STDLIB_EXCEPTIONS[base];
+    if (builtin !== undefined) {
+      if (builtin.length) return builtin;
+      continue;
+    }
+    const own = classes.get(base);
+    if (!seen.has(base) && own) stack.push({ bases: own, next: 0 });
+    seen.add(base);
   }
   return [];
 }

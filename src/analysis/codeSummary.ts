@@ -85,18 +85,62 @@ const closes = (t: PyToken) => t.kind === "fstring_end" || (t.kind === "op" && (
 const isCallee = (t: PyToken | undefined) =>
   t !== undefined && (isName(t) || isOp(t, ")") || isOp(t, "]") || t.kind === "string" || t.kind === "fstring_end");
 
-/** Token ranges are half-open: [from, to). */
+/** Work left for later: nested targets and lambda parameters, kept off the call stack. */
+interface Pending {
+  kind: "targets" | "parameters";
+  from: number;
+  to: number;
+  bind: boolean;
+}
+
+/**
+ * Token ranges are half-open: [from, to). Every bracket's partner and every lambda's colon are found once, up
+ * front, so skipping a bracketed group or a lambda's parameters costs one step, and nesting is worked through
+ * with an explicit list (`pending`): the time is linear in the tokens and the stack depth constant, whatever
+ * the nesting (`((((x))))` or `lambda lambda …` ten thousand deep).
+ */
 class SummaryReader {
   readonly imports = new Set<string>();
   readonly modules = new Set<string>();
   readonly calls = new Set<string>();
   readonly references = new Set<string>();
   readonly defined = new Set<string>();
+  /** For an opening bracket: the index of its closing one, or -1 if the logical line never closes it. */
+  private readonly partner: Int32Array;
+  /** For a `lambda`: the index of the colon ending its parameters, or -1 if there is none. */
+  private readonly lambdaColon: Int32Array;
+  private readonly pending: Pending[] = [];
 
   constructor(
     private readonly code: string,
     private readonly tokens: PyToken[],
-  ) {}
+  ) {
+    this.partner = new Int32Array(tokens.length).fill(-1);
+    this.lambdaColon = new Int32Array(tokens.length).fill(-1);
+    // one frame per open bracket (the first for none), each with the lambdas still waiting for their colon
+    const opened: number[] = [];
+    const lambdas: number[][] = [[]];
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
+      if (opens(t)) {
+        opened.push(i);
+        lambdas.push([]);
+      } else if (closes(t)) {
+        if (opened.length === 0) continue;
+        this.partner[opened.pop()!] = i;
+        lambdas.pop();
+      } else if (t.kind === "newline") {
+        opened.length = 0;
+        lambdas.length = 1;
+        lambdas[0].length = 0;
+      } else if (isKeyword(t, "lambda")) {
+        lambdas[lambdas.length - 1].push(i);
+      } else if (isColon(t)) {
+        const waiting = lambdas[lambdas.length - 1];
+        if (waiting.length > 0) this.lambdaColon[waiting.pop()!] = i;
+      }
+    }
+  }
 
   /** Logical lines, split again at top-level `;`. */
   read(): void {
@@ -116,18 +160,36 @@ class SummaryReader {
     if (start < tokens.length) this.statement(start, tokens.length);
   }
 
-  private statement(from: number, to: number): void {
-    const first = this.tokens[from];
-    if (isKeyword(first, "async")) return this.statement(from + 1, to);
-    if (isOp(first, "@")) return this.expression(from + 1, to); // a decorator
-    if ((first.kind === "name" && COMPOUND.has(first.text)) || this.isSoftKeywordHeader(from, to)) {
-      const colon = this.find(from + 1, to, isColon);
-      this.header(first.text, from, colon);
-      // `if ready: run()` — a simple statement on the header's line
-      if (colon + 1 < to) this.statement(colon + 1, to);
-      return;
+  /** One statement, and the simple statements that follow its header on the same line (`if ready: run()`). */
+  private statement(start: number, to: number): void {
+    let from = start;
+    while (from < to) {
+      const first = this.tokens[from];
+      if (isKeyword(first, "async")) {
+        from++;
+        continue;
+      }
+      if (isOp(first, "@")) {
+        this.expression(from + 1, to); // a decorator
+      } else if ((first.kind === "name" && COMPOUND.has(first.text)) || this.isSoftKeywordHeader(from, to)) {
+        const colon = this.find(from + 1, to, isColon);
+        this.header(first.text, from, colon);
+        from = colon + 1;
+        continue;
+      } else {
+        this.simpleStatement(from, to);
+      }
+      break;
     }
-    this.simpleStatement(from, to);
+    this.drain();
+  }
+
+  /** Works through the nested targets and lambda parameters found so far (and those they hold). */
+  private drain(): void {
+    for (let task = this.pending.pop(); task !== undefined; task = this.pending.pop()) {
+      if (task.kind === "targets") this.targets(task.from, task.to, task.bind);
+      else this.parameters(task.from, task.to);
+    }
   }
 
   /** `match` and `case` are keywords only where a statement starts with them and ends its header with `:`. */
@@ -214,30 +276,31 @@ class SummaryReader {
   }
 
   private importStatement(text: string): void {
+    // whitespace is collapsed first, so the patterns after it see single spaces only
     const statement = text
       .replace(/#.*$/gm, "")
       .replace(/\\\n/g, " ")
       .replace(/\s+/g, " ")
-      .replace(/\s*,\s*/g, ", ")
-      .replace(/\(\s*/g, "(")
-      .replace(/,?\s*\)/g, ")")
+      .replace(/ ?, ?/g, ", ")
+      .replace(/\( ?/g, "(")
+      .replace(/,? ?\)/g, ")")
       .trim();
     this.imports.add(statement);
-    const from = /^from\s+([\w.]+)\s+import\b/.exec(statement);
+    const from = /^from ([\w.]+) import\b/.exec(statement);
     if (from) {
       if (!from[1].startsWith(".")) this.modules.add(from[1]);
       return;
     }
     // import a.b as c, d
-    for (const part of statement.replace(/^import\s+/, "").split(",")) {
-      const module = part.trim().split(/\s+as\s+/)[0];
+    for (const part of statement.replace(/^import /, "").split(",")) {
+      const module = part.trim().split(" as ")[0];
       if (/^[\w.]+$/.test(module)) this.modules.add(module);
     }
   }
 
   /**
    * Assignment targets: names are bound (`bind`) or, after `del`, unbound; in `a.b.c = …` or `a[i] = …` what
-   * holds the attribute or item is read.
+   * holds the attribute or item is read. A parenthesised target is left for `drain`.
    */
   private targets(from: number, to: number, bind: boolean): void {
     const { tokens } = this;
@@ -248,7 +311,7 @@ class SummaryReader {
       if (end - start === 1 && isName(tokens[start])) {
         if (bind) this.defined.add(tokens[start].text);
       } else if ((isOp(tokens[start], "(") || isOp(tokens[start], "[")) && this.closing(start, end) === end - 1) {
-        this.targets(start + 1, end - 1, bind);
+        this.pending.push({ kind: "targets", from: start + 1, to: end - 1, bind });
       } else if (isOp(tokens[end - 2], ".") && isName(tokens[end - 1])) {
         this.expression(start, end - 2);
       } else {
@@ -269,30 +332,41 @@ class SummaryReader {
     }
   }
 
-  /** Reads an expression: dotted names, the calls among them, keyword arguments, comprehensions, lambdas. */
+  /**
+   * Reads an expression: dotted names, the calls among them, keyword arguments, comprehensions, lambdas (whose
+   * parameters are left for `drain`).
+   */
   private expression(from: number, to: number): void {
     const { tokens } = this;
-    // for each open bracket: does it hold a call's arguments?
+    // for each open bracket: where it is, and does it hold a call's arguments?
+    const opened: number[] = [];
     const calls: boolean[] = [];
     for (let i = from; i < to; i++) {
       const t = tokens[i];
       const previous = tokens[i - 1]; // before `from` too: `class A(` opens call-like arguments
       if (opens(t)) {
+        opened.push(i);
         calls.push(isOp(t, "(") && isCallee(previous));
         continue;
       }
       if (closes(t)) {
+        opened.pop();
         calls.pop();
         continue;
       }
       if (t.kind !== "name") continue;
       if (KEYWORDS.has(t.text)) {
-        if (t.text === "for")
-          i = this.find(i + 1, to, (u) => isKeyword(u, "in")); // comprehension targets
-        else if (t.text === "lambda") {
-          const colon = this.find(i + 1, to, isColon);
-          this.parameters(i + 1, colon);
-          i = colon;
+        // what follows stays within the innermost open bracket
+        const close = opened.length > 0 ? this.partner[opened[opened.length - 1]] : -1;
+        const end = close >= 0 && close < to ? close : to;
+        if (t.text === "for") {
+          const within = this.find(i + 1, end, (u) => isKeyword(u, "in")); // comprehension targets
+          i = within < end ? within : end - 1;
+        } else if (t.text === "lambda") {
+          const colon = this.lambdaColon[i];
+          const stop = colon > i && colon < end ? colon : end;
+          this.pending.push({ kind: "parameters", from: i + 1, to: stop, bind: false });
+          i = stop < end ? stop : end - 1;
         }
         continue;
       }
@@ -315,19 +389,27 @@ class SummaryReader {
     }
   }
 
-  /** The first token in [from, to) at bracket depth 0 (and not a lambda's colon) that matches; `to` if none. */
+  /**
+   * The first token in [from, to) outside brackets and lambda parameters that matches; `to` if none. A bracket
+   * or lambda left open, or a stray closing bracket, hides the rest of the range.
+   */
   private find(from: number, to: number, match: (t: PyToken) => boolean): number {
-    let depth = 0;
-    let lambdas = 0;
+    const { tokens } = this;
     for (let i = from; i < to; i++) {
-      const t = this.tokens[i];
-      if (opens(t)) depth++;
-      else if (closes(t)) depth--;
-      else if (depth === 0) {
+      const t = tokens[i];
+      if (opens(t)) {
+        const close = this.partner[i];
+        if (close < 0 || close >= to) return to;
+        i = close;
+      } else if (closes(t)) {
+        return to;
+      } else if (isKeyword(t, "lambda")) {
         // a lambda's parameters run to its colon: their `=` and `,` are its own
-        if (isKeyword(t, "lambda")) lambdas++;
-        else if (lambdas > 0) lambdas -= isOp(t, ":") ? 1 : 0;
-        else if (match(t)) return i;
+        const colon = this.lambdaColon[i];
+        if (colon < 0 || colon >= to) return to;
+        i = colon;
+      } else if (match(t)) {
+        return i;
       }
     }
     return to;
@@ -347,12 +429,8 @@ class SummaryReader {
 
   /** The bracket closing the one opened at `open`, or `to - 1` if it is not closed before `to`. */
   private closing(open: number, to: number): number {
-    let depth = 0;
-    for (let i = open; i < to; i++) {
-      if (opens(this.tokens[i])) depth++;
-      else if (closes(this.tokens[i]) && --depth === 0) return i;
-    }
-    return to - 1;
+    const close = this.partner[open];
+    return close >= 0 && close < to ? close : to - 1;
   }
 }
 

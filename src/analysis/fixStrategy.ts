@@ -137,6 +137,25 @@ export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: st
   };
 }
 
+const isWordChar = (c: string | undefined) => c !== undefined && /\w/.test(c);
+
+/** Whether `word` stands in `line` as a whole word (or dotted name), not inside a longer one. */
+function mentionsWord(line: string, word: string): boolean {
+  if (!word) return false;
+  for (let at = line.indexOf(word); at >= 0; at = line.indexOf(word, at + 1)) {
+    const clearBefore = !isWordChar(word[0]) || !isWordChar(line[at - 1]);
+    const clearAfter = !isWordChar(word[word.length - 1]) || !isWordChar(line[at + word.length]);
+    if (clearBefore && clearAfter) return true;
+  }
+  return false;
+}
+
+/** A line without its trailing `  # comment` (the first `#` after a space). */
+function withoutComment(line: string): string {
+  const comment = /\s#/.exec(line);
+  return comment ? line.slice(0, comment.index) : line;
+}
+
 /**
  * The changed lines of a fix, for a short wrong → right example: from the hunk about the mistake (the one
  * whose lines mention the failing line or a name in `focus`), else the first; at most `max` of each, trimmed.
@@ -152,7 +171,7 @@ export function changedLines(
     lines.some(
       (l) =>
         (failing && l.slice(1).trim() === failing) ||
-        (focus.names ?? []).some((n) => new RegExp(`\\b${n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\b`).test(l)),
+        (focus.names ?? []).some((n) => mentionsWord(l, n)),
     );
   const lines =
     hunks.find((h) => failing && h.some((l) => l.startsWith("-") && l.slice(1).trim() === failing)) ??
@@ -162,12 +181,7 @@ export function changedLines(
   const pick = (sign: string) =>
     lines
       .filter((l) => l.startsWith(sign))
-      .map((l) =>
-        l
-          .slice(1)
-          .replace(/\s+#.*$/, "")
-          .trim(),
-      )
+      .map((l) => withoutComment(l.slice(1)).trim())
       .filter((l) => l && !l.startsWith("#"))
       .slice(0, max);
   return { wrong: pick("-"), right: pick("+") };

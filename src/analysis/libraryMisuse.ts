@@ -11,19 +11,32 @@ export interface ApiMisuse {
   attribute: string;
 }
 
-/** Local name → module it was imported from: `np` → numpy, `Image` → PIL. */
+/** Local name → module it was imported from: `np` → numpy, `Image` → PIL. (Statements come normalised: single spaces.) */
 export function importedNames(summary: CodeSummary): Map<string, string> {
   const names = new Map<string, string>();
   for (const statement of summary.imports) {
-    const from = /^from\s+([\w.]+)\s+import\s+\(?(.*?)\)?$/.exec(statement);
-    const parts = from ? from[2].split(",") : statement.replace(/^import\s+/, "").split(",");
+    const imported = statement.indexOf(" import ");
+    const from = statement.startsWith("from ") && imported > 0 ? statement.slice(5, imported) : null;
+    const list = from === null ? statement.slice("import ".length) : statement.slice(imported + " import ".length);
+    const parts = (from !== null && list.startsWith("(") && list.endsWith(")") ? list.slice(1, -1) : list).split(",");
     for (const part of parts) {
-      const [name, alias] = part.trim().split(/\s+as\s+/);
+      const [name, alias] = part.trim().split(" as ");
       if (!name || name === "*") continue;
-      names.set(alias ?? (from ? name : topLevel(name)), topLevel(from ? from[1] : name));
+      names.set(alias ?? (from !== null ? name : topLevel(name)), topLevel(from ?? name));
     }
   }
   return names;
+}
+
+const DOTTED_CHAIN = /\b[A-Za-z_]\w*(?:\.\w+)*/g;
+
+/** The root of the first dotted chain on the failing line that looks `attribute` up: `np` in `np.random.foo(1)` for `foo`. */
+function lookupRoot(line: string, attribute: string): string | null {
+  for (const [chain] of line.matchAll(DOTTED_CHAIN)) {
+    const parts = chain.split(".");
+    if (parts.indexOf(attribute, 1) > 0) return parts[0];
+  }
+  return null;
 }
 
 export function apiMisuse(
@@ -42,8 +55,8 @@ export function apiMisuse(
   if (type === "NoneType") return null;
   // The name the attribute was looked up on, if the script imported it (`np.float` → numpy) …
   const names = importedNames(summary);
-  const lookup = failingLine ? new RegExp(`\\b([A-Za-z_]\\w*)(?:\\.\\w+)*\\.${attribute}\\b`).exec(failingLine) : null;
-  const library = (lookup && names.get(lookup[1])) ?? soleThirdParty(libraries);
+  const root = failingLine ? lookupRoot(failingLine, attribute) : null;
+  const library = (root !== null ? names.get(root) : undefined) ?? soleThirdParty(libraries);
   return library ? { library, object: type, attribute } : null;
 }
 

@@ -4,25 +4,59 @@
 import { hash } from "node:crypto";
 import type { TracebackFrame } from "./traceback.js";
 
-// A quoted token right after these words names the mistake, so it is kept.
-const IDENTIFIER_CONTEXT =
-  /(?:\bname|\bmodule|\battribute|\bnamed|\bimport name|\blocal variable|\bkeyword argument|\bargument:?|\bargument[s]?:|\bfrom|\band)\s*$/;
+// A quoted token right after these words names the mistake, so it is kept. Tested against at most the last
+// CONTEXT_CHARS characters before the token (spaces skipped), so it costs the same however long the message.
+const IDENTIFIER_CONTEXT = /(?:^|\W)(?:name|module|attribute|named|local variable|keyword argument|argument:?|arguments:|from|and)$/;
+const CONTEXT_CHARS = 24;
 const IDENTIFIER = /^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*$/;
+const OBJECT_AFTER = /\s*object\b/y;
+
+/** Whether the quoted token at `offset` follows one of the IDENTIFIER_CONTEXT words. */
+function afterIdentifierContext(text: string, offset: number): boolean {
+  let end = offset;
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  return IDENTIFIER_CONTEXT.test(text.slice(Math.max(0, end - CONTEXT_CHARS), end));
+}
+
+/**
+ * Replaces each quoted value ('…' or "…", with backslash escapes) by what `replace` makes of its contents, in
+ * one pass. A quote that is never closed is left as it is; once one is unclosed, no later quote of that kind
+ * can close either (the scan from it would read the same escapes), so no stretch of text is scanned twice.
+ */
+export function replaceQuoted(text: string, replace: (inner: string, from: number, to: number) => string): string {
+  let out = "";
+  let copied = 0;
+  const unclosed = { "'": false, '"': false };
+  for (let i = 0; i < text.length; i++) {
+    const quote = text[i];
+    if ((quote !== "'" && quote !== '"') || unclosed[quote]) continue;
+    let j = i + 1;
+    while (j < text.length && text[j] !== quote) j += text[j] === "\\" ? 2 : 1;
+    if (j >= text.length) {
+      unclosed[quote] = true;
+      continue;
+    }
+    out += text.slice(copied, i) + replace(text.slice(i + 1, j), i, j + 1);
+    copied = j + 1;
+    i = j;
+  }
+  return out + text.slice(copied);
+}
 
 /** The message with its varying parts replaced by placeholders. */
 export function messageTemplate(message: string | null): string {
   if (!message) return "";
   let text = message.split("\n")[0].trim();
   text = text.replace(/\[Errno \d+\]/g, "[Errno <N>]");
-  text = text.replace(/(['"])((?:(?!\1)[^\\]|\\.)*)\1/g, (match, _q: string, inner: string, offset: number, whole: string) => {
-    const before = whole.slice(0, offset);
-    const objectType = /^\s*object\b/.test(whole.slice(offset + match.length));
-    if (IDENTIFIER.test(inner) && (IDENTIFIER_CONTEXT.test(before) || objectType)) return `'${inner}'`;
-    return "<STR>";
+  const quoted = text;
+  text = replaceQuoted(quoted, (inner, from, to) => {
+    if (!IDENTIFIER.test(inner)) return "<STR>";
+    OBJECT_AFTER.lastIndex = to;
+    return afterIdentifierContext(quoted, from) || OBJECT_AFTER.test(quoted) ? `'${inner}'` : "<STR>";
   });
   text = text.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<UUID>");
   text = text.replace(/(?:[A-Za-z]:)?(?:[\\/][\w.@+-]+){2,}[\\/]?/g, "<PATH>");
-  text = text.replace(/\((?:\s*-?\d+\s*,)+\s*-?\d*\s*\)/g, "<SHAPE>");
+  text = text.replace(/\((?:\s*-?\d+\s*,)+\s*(?:-?\d+\s*)?\)/g, "<SHAPE>");
   text = text.replace(/\b0x[0-9a-f]+\b/gi, "<HEX>");
   text = text.replace(/(?<![\w<])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w>])/gi, "<N>");
   return text;
@@ -44,8 +78,7 @@ export function innermostScriptFrame(frames: TracebackFrame[], code: string): Tr
 /** A code line with what varies between attempts (numbers, strings, spacing) taken out. */
 export function normaliseCodeLine(line: string | null): string {
   if (!line) return "";
-  return line
-    .replace(/(['"])(?:(?!\1)[^\\]|\\.)*\1/g, "<STR>")
+  return replaceQuoted(line, () => "<STR>")
     .replace(/\b\d+(?:\.\d+)?\b/g, "<N>")
     .replace(/\s+/g, " ")
     .trim();

@@ -31,57 +31,82 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 /** Tokens of `code` (with \n line ends: see normaliseNewlines). */
 export function tokenizePython(code: string): PyToken[] {
   const tokens: PyToken[] = [];
-  new Tokenizer(code, tokens).run(0, code.length, false);
+  new Tokenizer(code, tokens).run();
   return tokens;
 }
 
+/**
+ * Where the scanner is inside f-strings. Nesting is kept on an explicit stack, never on the call stack, so
+ * `f"{a:{a:{a:…` ten thousand deep costs what ten thousand names cost.
+ */
+type Frame =
+  /** The literal text of an f-string. */
+  | { kind: "literal"; delimiter: string; triple: boolean }
+  /** A replacement field's expression: `depth` counts its own open brackets. */
+  | { kind: "field"; delimiter: string; depth: number }
+  /** A replacement field's format spec, which may hold fields of its own. */
+  | { kind: "spec"; delimiter: string };
+
 class Tokenizer {
-  /** Open brackets: inside them a line break does not end the logical line. */
+  /** Open brackets outside f-strings: inside them a line break does not end the logical line. */
   private depth = 0;
+  private readonly frames: Frame[] = [];
 
   constructor(
     private readonly code: string,
     private readonly tokens: PyToken[],
   ) {}
 
-  /** Tokenizes code[from, to); inside an f-string field (`nested`) no line ends a statement. */
-  run(from: number, to: number, nested: boolean): void {
-    const { code } = this;
-    let i = from;
-    while (i < to) {
-      const c = code.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 12) {
-        i++;
-      } else if (c === 10) {
-        if (!nested && (this.depth === 0 || startsStatement(code, i + 1))) this.endLine(i);
-        i++;
-      } else if (c === 35 /* # */) {
-        const end = code.indexOf("\n", i);
-        i = end === -1 || end > to ? to : end;
-      } else if (c === 92 /* \ */) {
-        i += code.charCodeAt(i + 1) === 10 ? 2 : 1;
-      } else if (c === 34 || c === 39) {
-        i = this.string(i, i, to);
-      } else if (isNameStart(c) || c > 127) {
-        i = this.nameOrString(i, to);
-      } else if (isDigit(c) || (c === 46 && isDigit(code.charCodeAt(i + 1)))) {
-        NUMBER.lastIndex = i;
-        NUMBER.test(code);
-        i = this.push("number", i, Math.min(NUMBER.lastIndex, to));
-      } else {
-        OPERATORS.lastIndex = i;
-        if (!OPERATORS.test(code)) {
-          i++; // not Python ($, ?, a backtick): skip it
-          continue;
-        }
-        const end = Math.min(OPERATORS.lastIndex, to);
-        const op = code.slice(i, end);
-        if (OPENING.includes(op)) this.depth++;
-        else if (CLOSING.includes(op) && this.depth > 0) this.depth--;
-        i = this.push("op", i, end);
-      }
+  run(): void {
+    const { code, frames } = this;
+    let i = 0;
+    while (i < code.length) {
+      const frame = frames[frames.length - 1];
+      if (frame === undefined) i = this.codeToken(i, null);
+      else if (frame.kind === "literal") i = this.literal(frame, i);
+      else if (frame.kind === "spec") i = this.spec(frame, i);
+      else i = this.field(frame, i);
     }
-    if (!nested) this.endLine(to);
+    // unterminated at the end: close every open field and f-string
+    for (let frame = frames.pop(); frame !== undefined; frame = frames.pop()) {
+      if (frame.kind === "literal") this.tokens.push({ kind: "fstring_end", text: "", from: i, to: i });
+      else this.closeField(i);
+    }
+    this.endLine(code.length);
+  }
+
+  /** One token (or blank, comment, continuation) of code; `field` is the replacement field it lies in, if any. */
+  private codeToken(i: number, field: Extract<Frame, { kind: "field" }> | null): number {
+    const { code } = this;
+    const c = code.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 12) return i + 1;
+    if (c === 10) {
+      // inside an f-string field no line ends a statement
+      if (!field && (this.depth === 0 || startsStatement(code, i + 1))) this.endLine(i);
+      return i + 1;
+    }
+    if (c === 35 /* # */) {
+      const end = code.indexOf("\n", i);
+      return end === -1 ? code.length : end;
+    }
+    if (c === 92 /* \ */) return i + (code.charCodeAt(i + 1) === 10 ? 2 : 1);
+    if (c === 34 || c === 39) return this.string(i, i);
+    if (isNameStart(c) || c > 127) return this.nameOrString(i);
+    if (isDigit(c) || (c === 46 && isDigit(code.charCodeAt(i + 1)))) {
+      NUMBER.lastIndex = i;
+      NUMBER.test(code);
+      return this.push("number", i, NUMBER.lastIndex);
+    }
+    OPERATORS.lastIndex = i;
+    if (!OPERATORS.test(code)) return i + 1; // not Python ($, ?, a backtick): skip it
+    const end = OPERATORS.lastIndex;
+    const op = code.slice(i, end);
+    if (field) {
+      if (OPENING.includes(op)) field.depth++;
+      else if (CLOSING.includes(op) && field.depth > 0) field.depth--;
+    } else if (OPENING.includes(op)) this.depth++;
+    else if (CLOSING.includes(op) && this.depth > 0) this.depth--;
+    return this.push("op", i, end);
   }
 
   private endLine(at: number): void {
@@ -95,33 +120,38 @@ class Tokenizer {
     return to;
   }
 
-  private nameOrString(start: number, limit: number): number {
+  private nameOrString(start: number): number {
     const { code } = this;
     let end = start;
     if (code.charCodeAt(start) <= 127) {
-      while (end < limit && isNamePart(code.charCodeAt(end))) end++;
+      while (end < code.length && isNamePart(code.charCodeAt(end))) end++;
     }
-    if (end < limit && code.charCodeAt(end) > 127) {
+    if (end < code.length && code.charCodeAt(end) > 127) {
       NAME.lastIndex = start;
       if (!NAME.test(code)) return start + 1; // a character no identifier may hold
-      end = Math.min(NAME.lastIndex, limit);
+      end = NAME.lastIndex;
     }
     const next = code.charCodeAt(end);
-    if ((next === 34 || next === 39) && STRING_PREFIX.test(code.slice(start, end))) return this.string(start, end, limit);
+    if ((next === 34 || next === 39) && end - start <= 2 && STRING_PREFIX.test(code.slice(start, end))) return this.string(start, end);
     return this.push("name", start, end);
   }
 
-  /** A string literal whose prefix starts at `start` and quote at `quoteAt`; returns where it ends. */
-  private string(start: number, quoteAt: number, limit: number): number {
+  /**
+   * A string literal whose prefix starts at `start` and quote at `quoteAt`; returns where it ends. An f-string
+   * only opens here: its literal text and fields are scanned frame by frame.
+   */
+  private string(start: number, quoteAt: number): number {
     const { code } = this;
     const quote = code[quoteAt];
     const triple = code.startsWith(quote.repeat(3), quoteAt);
     const delimiter = triple ? quote.repeat(3) : quote;
-    const formatted = /[fF]/.test(code.slice(start, quoteAt));
     const bodyStart = quoteAt + delimiter.length;
-    if (formatted) this.push("fstring_start", start, bodyStart);
+    if (quoteAt > start && /[fF]/.test(code.slice(start, quoteAt))) {
+      this.frames.push({ kind: "literal", delimiter, triple });
+      return this.push("fstring_start", start, bodyStart);
+    }
     let i = bodyStart;
-    while (i < limit) {
+    while (i < code.length) {
       const c = code.charCodeAt(i);
       if (c === 92 /* \ */) {
         i += 2;
@@ -130,37 +160,105 @@ class Tokenizer {
       } else if (code.startsWith(delimiter, i)) {
         i += delimiter.length;
         break;
-      } else if (formatted && c === 123 /* { */) {
-        i = code.charCodeAt(i + 1) === 123 ? i + 2 : this.replacementField(i, limit, delimiter);
       } else {
         i++;
       }
     }
-    i = Math.min(i, limit);
-    if (formatted) this.push("fstring_end", i, i);
-    else this.push("string", start, i);
-    return i;
+    return this.push("string", start, Math.min(i, code.length));
+  }
+
+  /** An f-string's literal text, up to its end or its next replacement field. */
+  private literal(frame: Extract<Frame, { kind: "literal" }>, from: number): number {
+    const { code } = this;
+    let i = from;
+    while (i < code.length) {
+      const c = code.charCodeAt(i);
+      if (c === 92 /* \ */) {
+        i += 2;
+      } else if (c === 10 && !frame.triple) {
+        return this.endFString(i); // unterminated: the line ends it
+      } else if (code.startsWith(frame.delimiter, i)) {
+        return this.endFString(i + frame.delimiter.length);
+      } else if (c === 123 /* { */) {
+        if (code.charCodeAt(i + 1) === 123) {
+          i += 2;
+          continue;
+        }
+        this.frames.push({ kind: "field", delimiter: frame.delimiter, depth: 0 });
+        return this.push("op", i, i + 1);
+      } else {
+        i++;
+      }
+    }
+    return Math.min(i, code.length);
+  }
+
+  private endFString(end: number): number {
+    this.frames.pop();
+    this.tokens.push({ kind: "fstring_end", text: "", from: end, to: end });
+    return end;
   }
 
   /**
-   * An f-string's `{expression!conversion:format spec}` starting at `open`; returns the index after its `}`.
-   * The expression is tokenized; so are fields nested in the format spec.
+   * A replacement field's `expression!conversion:format spec}`: the expression is tokenized like any code
+   * until, outside its own brackets, a `}`, `!`, `:` or the f-string's closing quote.
    */
-  private replacementField(open: number, limit: number, delimiter: string): number {
+  private field(frame: Extract<Frame, { kind: "field" }>, i: number): number {
     const { code } = this;
-    const end = fieldExpressionEnd(code, open + 1, limit, delimiter);
-    this.push("op", open, open + 1);
-    this.run(open + 1, end, true);
-    let i = end;
-    if (code[i] === "!") i += 2;
-    if (code[i] === ":") {
-      for (i++; i < limit && code[i] !== "}" && !code.startsWith(delimiter, i);) {
-        i = code[i] === "{" ? this.replacementField(i, limit, delimiter) : i + 1;
+    if (code.startsWith(frame.delimiter, i)) return this.unterminatedField(i);
+    const c = code[i];
+    if (frame.depth === 0) {
+      if (c === "}") {
+        this.frames.pop();
+        return this.push("op", i, i + 1);
+      }
+      if (c === ")" || c === "]") return this.unterminatedField(i);
+      if (c === "!" && code[i + 1] !== "=") {
+        const after = i + 2; // the conversion: !r, !s, !a
+        if (code[after] === ":") {
+          this.frames[this.frames.length - 1] = { kind: "spec", delimiter: frame.delimiter };
+          return after + 1;
+        }
+        if (code[after] === "}") {
+          this.frames.pop();
+          return this.push("op", after, after + 1);
+        }
+        return this.unterminatedField(Math.min(after, code.length));
+      }
+      if (c === ":" && code[i + 1] !== "=") {
+        this.frames[this.frames.length - 1] = { kind: "spec", delimiter: frame.delimiter };
+        return i + 1;
       }
     }
-    if (code[i] === "}") return this.push("op", i, i + 1);
-    this.tokens.push({ kind: "op", text: "}", from: i, to: i }); // unterminated: close the field anyway
-    return i;
+    return this.codeToken(i, frame);
+  }
+
+  /** A format spec: literal text that may hold nested fields, up to the `}` closing its field. */
+  private spec(frame: Extract<Frame, { kind: "spec" }>, from: number): number {
+    const { code } = this;
+    for (let i = from; i < code.length; i++) {
+      if (code.startsWith(frame.delimiter, i)) return this.unterminatedField(i);
+      if (code[i] === "}") {
+        this.frames.pop();
+        return this.push("op", i, i + 1);
+      }
+      if (code[i] === "{") {
+        this.frames.push({ kind: "field", delimiter: frame.delimiter, depth: 0 });
+        return this.push("op", i, i + 1);
+      }
+    }
+    return code.length;
+  }
+
+  /** A field left open: close it anyway, with an empty `}`, and go on with what encloses it. */
+  private unterminatedField(at: number): number {
+    this.frames.pop();
+    this.closeField(at);
+    return at;
+  }
+
+  private closeField(at: number): void {
+    this.tokens.push({ kind: "op", text: "}", from: at, to: at });
   }
 }
 
@@ -198,27 +296,4 @@ function startsStatement(code: string, lineStart: number): boolean {
     return FROM_IMPORT.test(code);
   }
   return STATEMENT_WORDS.has(word) && !/\w/.test(code[STATEMENT_START.lastIndex] ?? "");
-}
-
-/** Where the expression of a replacement field ends: its `}`, `!` conversion or `:` format spec at depth 0. */
-function fieldExpressionEnd(code: string, from: number, limit: number, delimiter: string): number {
-  let depth = 0;
-  let i = from;
-  while (i < limit && !code.startsWith(delimiter, i)) {
-    const ch = code[i];
-    if (ch === "'" || ch === '"') {
-      // a string inside the expression (Python 3.12 even allows the enclosing quote)
-      const quote = code.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
-      const close = code.indexOf(quote, i + quote.length);
-      i = close === -1 ? limit : close + quote.length;
-      continue;
-    }
-    if (OPENING.includes(ch)) depth++;
-    else if (CLOSING.includes(ch)) {
-      if (depth === 0) return i;
-      depth--;
-    } else if (depth === 0 && ((ch === "!" && code[i + 1] !== "=") || (ch === ":" && code[i + 1] !== "="))) return i;
-    i++;
-  }
-  return i;
 }

@@ -38,9 +38,6 @@ export interface ParsedTraceback {
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 const TRACEBACK_HEADER = /^Traceback \(most recent call last\):\s*$/;
 const GROUP_HEADER = /^(\s*)\+ Exception Group Traceback \(most recent call last\):\s*$/;
-const FRAME = /^\s*File "(.+)", line (\d+)(?:, in (.+))?\s*$/;
-// faulthandler prints frames without the comma: `  File "x.py", line 3 in f`.
-const FAULT_FRAME = /^\s*File "(.+)", line (\d+) in (.+?)\s*$/;
 const REPEATED = /^\s*\[Previous line repeated (\d+) more times?\]\s*$/;
 const MARKER = /^\s*[\^~]+\s*$/;
 const ELIDED = /^\s*\.\.\.<\d+ lines>\.\.\.\s*$/;
@@ -48,9 +45,48 @@ const EXCEPTION_LINE = /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)(?::(?: (.*))?)?$/
 const CHAIN_SEPARATOR =
   /^(The above exception was the direct cause of the following exception:|During handling of the above exception, another exception occurred:)\s*$/;
 const RUNNER_LOG_LINE = /^\[(DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL)\]/;
-const DID_YOU_MEAN = /\.? Did you mean: (.+)\?$/;
 const FATAL = /^Fatal Python error: (.*)$/;
-const GROUP_BOX = /^\s*\+[-+]+(?: \d+ -+|-+)\s*$|^\s*\+-+ \.\.\. \d+ more exceptions? -+\s*$/;
+// Box lines of an ExceptionGroup, trimmed: `+-+---------------- 1 ----------------`, `+------------------------------------`,
+// `+---------------- ... 2 more exceptions ----------------`. Each written so no input can make it backtrack.
+const MEMBER_BOX = /^\+[-+]+ \d+ -+$/;
+const CLOSING_BOX = /^\+[-+]*-$/;
+const MORE_BOX = /^\+-+ \.\.\. \d+ more exceptions? -+$/;
+
+/** A member's box opens one member of a group; the others close the last one or say how many were left out. */
+function groupBox(line: string): "member" | "other" | null {
+  const box = line.trim();
+  if (box[0] !== "+") return null;
+  if (MEMBER_BOX.test(box)) return "member";
+  return CLOSING_BOX.test(box) || MORE_BOX.test(box) ? "other" : null;
+}
+
+interface FrameLine {
+  file: string;
+  line: number;
+  function: string | null;
+}
+
+/**
+ * A frame line, `  File "x.py", line 3, in f` (or faulthandler's `  File "x.py", line 3 in f`). The file name
+ * may itself hold `", line `: as CPython prints it verbatim, the last place where the rest fits wins. Parsed by
+ * hand, not by a pattern with two greedy `.+`, which backtracks quadratically on such lines.
+ */
+function frameLine(text: string, faulthandler: boolean): FrameLine | null {
+  const line = text.trim();
+  if (!line.startsWith('File "')) return null;
+  const separator = faulthandler ? " in " : ", in ";
+  for (let at = line.lastIndexOf('", line '); at > 6; at = line.lastIndexOf('", line ', at - 1)) {
+    let end = at + 8;
+    while (end < line.length && line.charCodeAt(end) >= 48 && line.charCodeAt(end) <= 57) end++;
+    if (end === at + 8) continue;
+    const rest = line.slice(end);
+    let fn: string | null = null;
+    if (rest.startsWith(separator) && rest.length > separator.length) fn = rest.slice(separator.length).trim();
+    else if (rest !== "" || faulthandler) continue;
+    return { file: line.slice(6, at), line: Number(line.slice(at + 8, end)), function: fn };
+  }
+  return null;
+}
 
 /** Splits captured output into lines, dropping colour codes and any kind of line ending (CRLF, lone CR). */
 export function stderrLines(text: string): string[] {
@@ -74,7 +110,7 @@ export function parseTraceback(stderr: string | null | undefined): ParsedTraceba
   if (fatalAt >= 0 && (!last || fatalAt > last.start)) {
     // An interpreter crash after (or without) any traceback: no exception escaped.
     result.fatal_error = lines[fatalAt].trim();
-    result.frames = parseFrames(lines.slice(fatalAt + 1), FAULT_FRAME);
+    result.frames = parseFrames(lines.slice(fatalAt + 1), true);
     return result;
   }
   if (!last) return result;
@@ -136,8 +172,8 @@ function precededByChainSeparator(lines: string[], i: number): boolean {
 }
 
 function isHeaderlessSyntaxError(lines: string[], i: number): boolean {
-  const frame = FRAME.exec(lines[i]);
-  if (!frame || frame[3] !== undefined || !/^ {2}File/.test(lines[i])) return false;
+  const frame = frameLine(lines[i], false);
+  if (!frame || frame.function !== null || !lines[i].startsWith("  File")) return false;
   for (let j = i + 1; j < Math.min(lines.length, i + 4); j++) {
     const exc = EXCEPTION_LINE.exec(lines[j]);
     if (exc && /(SyntaxError|IndentationError|TabError)$/.test(exc[1])) return true;
@@ -171,13 +207,13 @@ function parseBlock(all: string[], block: Block): ParsedBlock {
     if (body[i] !== "" || frameLines.length === 0) frameLines.push(body[i]);
     i++;
   }
-  const frames = parseFrames(frameLines, FRAME);
+  const frames = parseFrames(frameLines, false);
   const exc = i < body.length ? EXCEPTION_LINE.exec(body[i]) : null;
   if (!exc) return { frames, exception: null, subExceptions: [] };
   const messageLines = [exc[2] ?? ""];
   for (let j = i + 1; j < body.length; j++) {
     const line = body[j];
-    if (line.trim() === "" || CHAIN_SEPARATOR.test(line.trim()) || RUNNER_LOG_LINE.test(line) || GROUP_BOX.test(line)) break;
+    if (line.trim() === "" || CHAIN_SEPARATOR.test(line.trim()) || RUNNER_LOG_LINE.test(line) || groupBox(line)) break;
     messageLines.push(line);
   }
   return {
@@ -191,7 +227,7 @@ function parseBlock(all: string[], block: Block): ParsedBlock {
 function groupBody(raw: string[], prefixLength: number): string[] {
   const body: string[] = [];
   for (const line of raw) {
-    if (GROUP_BOX.test(line)) break;
+    if (groupBox(line)) break;
     const rest = line.slice(prefixLength);
     if (!line.slice(0, prefixLength).trim() && rest.startsWith("| ")) body.push(rest.slice(2));
     else if (!line.slice(0, prefixLength).trim() && rest === "|") body.push("");
@@ -207,8 +243,9 @@ function subExceptions(raw: string[], prefixLength: number): RaisedException[] {
   let inMember = false;
   let found = false;
   for (const line of raw) {
-    if (GROUP_BOX.test(line) && line.indexOf("+") <= prefixLength + 2) {
-      inMember = /\d+ -+\s*$/.test(line);
+    const box = groupBox(line);
+    if (box && line.indexOf("+") <= prefixLength + 2) {
+      inMember = box === "member";
       found = false;
       continue;
     }
@@ -222,12 +259,12 @@ function subExceptions(raw: string[], prefixLength: number): RaisedException[] {
   return members;
 }
 
-function parseFrames(lines: string[], framePattern: RegExp): TracebackFrame[] {
+function parseFrames(lines: string[], faulthandler: boolean): TracebackFrame[] {
   const frames: TracebackFrame[] = [];
   for (const line of lines) {
-    const frame = framePattern.exec(line);
+    const frame = frameLine(line, faulthandler);
     if (frame) {
-      frames.push({ file: frame[1], line: Number(frame[2]), function: frame[3] ?? null, source: null });
+      frames.push({ file: frame.file, line: frame.line, function: frame.function, source: null });
       continue;
     }
     const last = frames[frames.length - 1];
@@ -244,10 +281,12 @@ function parseFrames(lines: string[], framePattern: RegExp): TracebackFrame[] {
 function splitSuggestion(message: string): { message: string; suggestion: string | null } {
   const firstBreak = message.indexOf("\n");
   const first = firstBreak < 0 ? message : message.slice(0, firstBreak);
-  const hint = DID_YOU_MEAN.exec(first);
-  if (!hint) return { message, suggestion: null };
+  // `… Did you mean: 'x'?` ends the line: found by hand (a pattern would backtrack over every ` Did you mean: `)
+  const at = first.indexOf(" Did you mean: ");
+  if (at < 0 || !first.endsWith("?") || first.length - 1 <= at + 15) return { message, suggestion: null };
   const rest = firstBreak < 0 ? "" : message.slice(firstBreak);
-  return { message: first.slice(0, hint.index) + rest, suggestion: hint[1] };
+  const cut = at > 0 && first[at - 1] === "." ? at - 1 : at;
+  return { message: first.slice(0, cut) + rest, suggestion: first.slice(at + 15, -1) };
 }
 
 function lastIndexMatching(lines: string[], pattern: RegExp): number {
