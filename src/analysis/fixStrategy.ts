@@ -74,6 +74,12 @@ const qualifier = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf("
 /** The last part of a dotted name: `os.makedirs` → `makedirs`. */
 export const leaf = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 
+// Pairing is quadratic in the names, so it is bounded: a fix that removes more names than this is a rewrite,
+// and names longer than MAX_NAME are not typos of each other.
+const MAX_REMOVED = 100;
+const MAX_CANDIDATES = 2000;
+const MAX_NAME = 64;
+
 /**
  * Removed names paired with similar names the fixed code uses under the same qualifier, closest pairs first
  * (newly added names before ones the code already used: `tileInfoq` → `tileInfo` where `tileInfo` existed).
@@ -81,12 +87,23 @@ export const leaf = (name: string) => name.slice(name.lastIndexOf(".") + 1);
 function replacements(removed: string[], added: string[], candidatesTo: string[]): Replacement[] {
   const candidates: Array<Replacement & { distance: number }> = [];
   const fresh = new Set(added);
+  if (removed.length > MAX_REMOVED) return [];
+  const byQualifier = new Map<string, string[]>();
+  for (const to of candidatesTo.slice(0, MAX_CANDIDATES)) {
+    if (leaf(to).length > MAX_NAME) continue;
+    const list = byQualifier.get(qualifier(to));
+    if (list) list.push(to);
+    else byQualifier.set(qualifier(to), [to]);
+  }
   for (const from of removed) {
-    for (const to of candidatesTo) {
-      if (qualifier(from) !== qualifier(to)) continue;
-      const distance = editDistance(leaf(from), leaf(to));
-      if (distance <= Math.max(2, Math.floor(Math.max(leaf(from).length, leaf(to).length) / 3)))
-        candidates.push({ from, to, distance: distance + (fresh.has(to) ? 0 : 0.5) });
+    const a = leaf(from);
+    if (a.length > MAX_NAME) continue;
+    for (const to of byQualifier.get(qualifier(from)) ?? []) {
+      const b = leaf(to);
+      const allowed = Math.max(2, Math.floor(Math.max(a.length, b.length) / 3));
+      if (Math.abs(a.length - b.length) > allowed) continue; // the distance is at least the difference in length
+      const distance = editDistance(a, b);
+      if (distance <= allowed) candidates.push({ from, to, distance: distance + (fresh.has(to) ? 0 : 0.5) });
     }
   }
   candidates.sort((x, y) => x.distance - y.distance || x.from.localeCompare(y.from) || x.to.localeCompare(y.to));
@@ -168,11 +185,7 @@ export function changedLines(
   const hunks = strategy.hunks.map((h) => h.split("\n").slice(1));
   const failing = focus.failingLine?.trim();
   const mentions = (lines: string[]) =>
-    lines.some(
-      (l) =>
-        (failing && l.slice(1).trim() === failing) ||
-        (focus.names ?? []).some((n) => mentionsWord(l, n)),
-    );
+    lines.some((l) => (failing && l.slice(1).trim() === failing) || (focus.names ?? []).some((n) => mentionsWord(l, n)));
   const lines =
     hunks.find((h) => failing && h.some((l) => l.startsWith("-") && l.slice(1).trim() === failing)) ??
     hunks.find(mentions) ??

@@ -2,6 +2,7 @@
 // occurrences of one mistake (numbers, paths, quoted values …) but keeps the identifiers that are the
 // mistake itself (`module 'os' has no attribute 'makedir'` stays distinct from `… 'mkdirs'`).
 import { hash } from "node:crypto";
+import { MAX_MESSAGE_CHARS } from "./limits.js";
 import type { TracebackFrame } from "./traceback.js";
 
 // A quoted token right after these words names the mistake, so it is kept. Tested against at most the last
@@ -46,7 +47,8 @@ export function replaceQuoted(text: string, replace: (inner: string, from: numbe
 /** The message with its varying parts replaced by placeholders. */
 export function messageTemplate(message: string | null): string {
   if (!message) return "";
-  let text = message.split("\n")[0].trim();
+  const lineEnd = message.indexOf("\n");
+  let text = message.slice(0, Math.min(lineEnd < 0 ? message.length : lineEnd, MAX_MESSAGE_CHARS)).trim();
   text = text.replace(/\[Errno \d+\]/g, "[Errno <N>]");
   const quoted = text;
   text = replaceQuoted(quoted, (inner, from, to) => {

@@ -1,6 +1,8 @@
 // Finds the exception that ended a Python script in what its runner captured on stderr.
 // Pure: text in, structure out. See README "Traceback parsing" for the shapes it handles.
 
+import { MAX_FRAMES, stderrRead } from "./limits.js";
+
 export interface TracebackFrame {
   file: string;
   line: number | null;
@@ -32,6 +34,8 @@ export interface ParsedTraceback {
   sub_exceptions: RaisedException[];
   /** The "Fatal Python error: …" line of an interpreter crash. */
   fatal_error: string | null;
+  /** Outer frames left out beyond MAX_FRAMES (the innermost are kept). */
+  frames_omitted: number;
 }
 
 // eslint-disable-next-line no-control-regex -- ANSI escape sequences are made of control characters
@@ -42,8 +46,11 @@ const REPEATED = /^\s*\[Previous line repeated (\d+) more times?\]\s*$/;
 const MARKER = /^\s*[\^~]+\s*$/;
 const ELIDED = /^\s*\.\.\.<\d+ lines>\.\.\.\s*$/;
 const EXCEPTION_LINE = /^([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)(?::(?: (.*))?)?$/;
-const CHAIN_SEPARATOR =
-  /^(The above exception was the direct cause of the following exception:|During handling of the above exception, another exception occurred:)\s*$/;
+const CHAIN_SEPARATORS = new Set([
+  "The above exception was the direct cause of the following exception:",
+  "During handling of the above exception, another exception occurred:",
+]);
+const isChainSeparator = (line: string) => CHAIN_SEPARATORS.has(line.trim());
 const RUNNER_LOG_LINE = /^\[(DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL)\]/;
 const FATAL = /^Fatal Python error: (.*)$/;
 // Box lines of an ExceptionGroup, trimmed: `+-+---------------- 1 ----------------`, `+------------------------------------`,
@@ -88,9 +95,14 @@ function frameLine(text: string, faulthandler: boolean): FrameLine | null {
   return null;
 }
 
-/** Splits captured output into lines, dropping colour codes and any kind of line ending (CRLF, lone CR). */
+/**
+ * Splits captured output into lines, dropping colour codes and any kind of line ending (CRLF, lone CR). Only
+ * the last MAX_STDERR_CHARS characters are read.
+ */
 export function stderrLines(text: string): string[] {
-  return text.replace(ANSI, "").split(/\r\n|\r|\n/);
+  return stderrRead(text)
+    .replace(ANSI, "")
+    .split(/\r\n|\r|\n/);
 }
 
 export function parseTraceback(stderr: string | null | undefined): ParsedTraceback {
@@ -103,6 +115,7 @@ export function parseTraceback(stderr: string | null | undefined): ParsedTraceba
     chain: [],
     sub_exceptions: [],
     fatal_error: null,
+    frames_omitted: 0,
   };
   const blocks = findBlocks(lines);
   const fatalAt = lastIndexMatching(lines, FATAL);
@@ -111,7 +124,7 @@ export function parseTraceback(stderr: string | null | undefined): ParsedTraceba
     // An interpreter crash after (or without) any traceback: no exception escaped.
     result.fatal_error = lines[fatalAt].trim();
     result.frames = parseFrames(lines.slice(fatalAt + 1), true);
-    return result;
+    return keepInnermostFrames(result);
   }
   if (!last) return result;
   const parsed = blocks.map((b) => parseBlock(lines, b));
@@ -128,6 +141,14 @@ export function parseTraceback(stderr: string | null | undefined): ParsedTraceba
   for (let i = parsed.length - 2; i >= 0 && blocks[i + 1].chained; i--) {
     const e = parsed[i].exception;
     if (e) result.chain.unshift(e);
+  }
+  return keepInnermostFrames(result);
+}
+
+function keepInnermostFrames(result: ParsedTraceback): ParsedTraceback {
+  if (result.frames.length > MAX_FRAMES) {
+    result.frames_omitted = result.frames.length - MAX_FRAMES;
+    result.frames = result.frames.slice(-MAX_FRAMES);
   }
   return result;
 }
@@ -168,7 +189,7 @@ function findBlocks(lines: string[]): Block[] {
 function precededByChainSeparator(lines: string[], i: number): boolean {
   let j = i - 1;
   while (j >= 0 && lines[j].trim() === "") j--;
-  return j >= 0 && CHAIN_SEPARATOR.test(lines[j].trim());
+  return j >= 0 && isChainSeparator(lines[j]);
 }
 
 function isHeaderlessSyntaxError(lines: string[], i: number): boolean {
@@ -213,7 +234,7 @@ function parseBlock(all: string[], block: Block): ParsedBlock {
   const messageLines = [exc[2] ?? ""];
   for (let j = i + 1; j < body.length; j++) {
     const line = body[j];
-    if (line.trim() === "" || CHAIN_SEPARATOR.test(line.trim()) || RUNNER_LOG_LINE.test(line) || groupBox(line)) break;
+    if (line.trim() === "" || isChainSeparator(line) || RUNNER_LOG_LINE.test(line) || groupBox(line)) break;
     messageLines.push(line);
   }
   return {

@@ -163,6 +163,8 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope, context:
     stdout: data.stdout ?? null,
     inferred: inferredLinks(record, context.inferred_session_id),
     origin: data.origin ?? null,
+    analysis_partial: derived.analysis_partial.length > 0 ? derived.analysis_partial : null,
+    analysis_error: derived.analysis_error,
   };
   if (envelope.type === "AttemptSucceeded") {
     return { ...common, output_files: envelope.data.output_files ?? [], execution_time_seconds: envelope.data.execution_time_seconds ?? null };

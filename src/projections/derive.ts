@@ -6,6 +6,7 @@ import { analyseFailure, type FailureAnalysis } from "../analysis/failure.js";
 import { fixStrategy, type FixStrategy } from "../analysis/fixStrategy.js";
 import { errorFingerprint, innermostScriptFrame, messageTemplate, normaliseCodeLine, patternKey } from "../analysis/patterns.js";
 import { lineSignature } from "../analysis/similarity.js";
+import { codeRead, MAX_CODE_CHARS, MAX_FRAMES, MAX_STDERR_CHARS } from "../analysis/limits.js";
 import type { AttemptData, AttemptFailedData, AttemptSucceededData, EnvelopeOf, EventLocation, EventType, StoredEvent } from "../events/types.js";
 import { newRecord, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
 import { inferPrevious, type InferenceState } from "./inference.js";
@@ -26,6 +27,10 @@ export interface DerivedAttempt {
   tags: string[];
   libraries: string[];
   summary: CodeSummary;
+  /** What the analyzer's budget left unread (src/analysis/limits.ts), in words; empty when it read everything. */
+  analysis_partial: string[];
+  /** Why the analysis failed, when it did: the facts are then only what the data says without analysis. */
+  analysis_error: string | null;
 }
 
 export interface DerivedFailure extends FailureAnalysis, DerivedAttempt {
@@ -99,37 +104,88 @@ type Summariser = (code: string) => CodeSummary;
 const NO_CODE_SUMMARY = summariseCode("");
 const noSummary: Summariser = () => NO_CODE_SUMMARY;
 
-function deriveAttempt(data: AttemptData, frameFiles: string[], errorType: string | null, extraTags: string[], summarise: Summariser): DerivedAttempt {
+/** The summary of the part of the code the analyzer reads. */
+export const summariseAttemptCode: Summariser = (code) => summariseCode(codeRead(code));
+
+/** What the budget left unread of an attempt's data, in words. */
+function unread(data: AttemptData, framesOmitted = 0): string[] {
+  const notes: string[] = [];
+  if (data.code.length > MAX_CODE_CHARS) notes.push(`code: the first ${MAX_CODE_CHARS} of ${data.code.length} characters were read`);
+  const stderr = "stderr" in data ? data.stderr : null;
+  if (stderr && stderr.length > MAX_STDERR_CHARS) notes.push(`stderr: the last ${MAX_STDERR_CHARS} of ${stderr.length} characters were read`);
+  if (framesOmitted > 0) notes.push(`frames: the innermost ${MAX_FRAMES} were kept, ${framesOmitted} outer ones left out`);
+  return notes;
+}
+
+function deriveAttempt(data: AttemptData, frameFiles: string[], errorType: string | null, extraTags: string[], summarise: Summariser, partial: string[]): DerivedAttempt {
   const hash = codeHash(data.code);
   const summary = summarise(data.code);
   const libraries = librariesUsed(summary, frameFiles, errorType);
-  return { code_hash: hash, tags: [...extraTags, ...libraries.map((l) => `lib:${l}`)], libraries, summary };
+  return { code_hash: hash, tags: [...extraTags, ...libraries.map((l) => `lib:${l}`)], libraries, summary, analysis_partial: partial, analysis_error: null };
 }
 
-export function deriveFailure(data: AttemptFailedData, summarise: Summariser = summariseCode): DerivedFailure {
-  const analysis = analyseFailure(data);
-  const template = messageTemplate(analysis.error_message);
-  const frame = innermostScriptFrame(analysis.frames, data.code);
-  return {
-    ...analysis,
-    ...deriveAttempt(data, analysis.frames.map((f) => f.file), analysis.error_type, [`error:${analysis.error_category}`], summarise),
-    pattern: patternKey(analysis.error_type, template),
-    fingerprint: errorFingerprint(analysis.error_type, template, normaliseCodeLine(frame?.source ?? null)),
-    failing_line: frame?.source ?? null,
-  };
+/** A failure's facts. Total: if the analysis throws, the facts say why and keep what the data says itself. */
+export function deriveFailure(data: AttemptFailedData, summarise: Summariser = summariseAttemptCode): DerivedFailure {
+  try {
+    const analysis = analyseFailure(data);
+    const template = messageTemplate(analysis.error_message);
+    const frame = innermostScriptFrame(analysis.frames, data.code);
+    const attempt = deriveAttempt(data, analysis.frames.map((f) => f.file), analysis.error_type, [`error:${analysis.error_category}`], summarise, unread(data, analysis.frames_omitted));
+    return {
+      ...analysis,
+      ...attempt,
+      pattern: patternKey(analysis.error_type, template),
+      fingerprint: errorFingerprint(analysis.error_type, template, normaliseCodeLine(frame?.source ?? null)),
+      failing_line: frame?.source ?? null,
+    };
+  } catch (err) {
+    const error_type = data.error_type?.trim() ? data.error_type : null;
+    const error_message = data.error_message ?? null;
+    return {
+      error_type,
+      error_message,
+      suggestion: null,
+      frames: [],
+      chain: [],
+      sub_exceptions: [],
+      fatal_error: null,
+      frames_omitted: 0,
+      error_category: "unknown",
+      ...failedAnalysis(data, err, ["error:unknown"]),
+      pattern: patternKey(error_type, ""),
+      fingerprint: errorFingerprint(error_type, "", ""),
+      failing_line: null,
+    };
+  }
 }
 
-export function deriveSuccess(data: AttemptSucceededData, summarise: Summariser = summariseCode): DerivedAttempt {
-  return deriveAttempt(data, [], null, [], summarise);
+/** A success's facts. Total, like deriveFailure. */
+export function deriveSuccess(data: AttemptSucceededData, summarise: Summariser = summariseAttemptCode): DerivedAttempt {
+  try {
+    return deriveAttempt(data, [], null, [], summarise, unread(data));
+  } catch (err) {
+    return failedAnalysis(data, err, []);
+  }
+}
+
+function failedAnalysis(data: AttemptData, err: unknown, tags: string[]): DerivedAttempt {
+  const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { code_hash: codeHash(data.code), tags, libraries: [], summary: NO_CODE_SUMMARY, analysis_partial: unread(data), analysis_error: reason.slice(0, 500) };
 }
 
 const NO_FIX_STRATEGY = fixStrategy("", NO_CODE_SUMMARY, "", NO_CODE_SUMMARY);
 
 export function fixBetween(failure: AttemptRecord, success: AttemptRecord, context: Pick<DeriveContext, "codeOf" | "analyzer">, inferred: boolean): Fix {
   if (!context.analyzer) return { failure, success, strategy: NO_FIX_STRATEGY, inferred };
-  const wrong = context.codeOf(failure);
-  const right = context.codeOf(success);
-  return { failure, success, strategy: fixStrategy(wrong.code, wrong.summary, right.code, right.summary), inferred };
+  let strategy = NO_FIX_STRATEGY;
+  try {
+    const wrong = context.codeOf(failure);
+    const right = context.codeOf(success);
+    strategy = fixStrategy(codeRead(wrong.code), wrong.summary, codeRead(right.code), right.summary);
+  } catch {
+    // a fix whose diff cannot be made still fixes: it just tells nothing about what changed
+  }
+  return { failure, success, strategy, inferred };
 }
 
 const NO_SIGNATURE = new Uint32Array(0);
@@ -142,7 +198,7 @@ export interface AttemptFacts {
 }
 
 export function attemptFacts(type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData, analyzer = true): AttemptFacts {
-  const summarise = analyzer ? summariseCode : noSummary;
+  const summarise = analyzer ? summariseAttemptCode : noSummary;
   const derived = type === "AttemptFailed" ? deriveFailure(data as AttemptFailedData, summarise) : deriveSuccess(data as AttemptSucceededData, summarise);
   return { derived, signature: analyzer ? lineSignature(data.code) : NO_SIGNATURE };
 }

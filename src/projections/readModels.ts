@@ -2,11 +2,11 @@
 // the read models as they stood before it) and shared by all; the attempt index goes first, so the other
 // read models see the records it holds.
 import { type Observable, type OperatorFunction, scan } from "rxjs";
-import { summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
+import type { CodeSummary } from "../analysis/codeSummary.js";
 import type { AttemptData, Envelope, EventLocation, StoredEvent } from "../events/types.js";
 import { analysisProjection, type AnalysisState } from "./analysis.js";
 import { attemptEntry, attemptsProjection, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
-import { DEFAULT_ANALYZER_SETTINGS, fixBetween, project, type AnalyzerSettings, type AttemptFacts, type DeriveContext, type Projected } from "./derive.js";
+import { DEFAULT_ANALYZER_SETTINGS, fixBetween, project, summariseAttemptCode, type AnalyzerSettings, type AttemptFacts, type DeriveContext, type Projected } from "./derive.js";
 import { failuresProjection } from "./failures.js";
 import { inferenceProjection, type InferenceState } from "./inference.js";
 import { reduce, type Projection } from "./projection.js";
@@ -157,7 +157,7 @@ export class ReadModels {
     if (cached) return cached;
     const envelope = this.options.readEnvelope(record);
     if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") throw new Error(`seq ${envelope.seq} is not an attempt`);
-    return this.rememberCode(record.log_id, envelope.data.code, summariseCode(envelope.data.code));
+    return this.rememberCode(record.log_id, envelope.data.code, summariseAttemptCode(envelope.data.code));
   }
 
   private rememberCode(logId: string, code: string, summary: CodeSummary) {

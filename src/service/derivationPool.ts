@@ -12,29 +12,51 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+interface Slot {
+  worker: Worker;
+  /** Requests this worker has not answered yet. */
+  pending: Set<number>;
+}
+
 export class DerivationPool {
-  private readonly workers: Worker[];
+  private readonly slots: Slot[];
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private closed = false;
 
   /** One worker per core beside the main thread's (at least one). */
   constructor(size = Math.max(1, availableParallelism() - 1)) {
-    this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(new URL("./derivationWorker.js", import.meta.url));
-      worker.on("message", ({ id, facts }: { id: number; facts: AttemptFacts }) => {
-        this.pending.get(id)?.resolve(facts);
-        this.pending.delete(id);
-      });
-      worker.on("error", (err) => this.failAll(err));
-      return worker;
+    this.slots = Array.from({ length: size }, (_, i) => this.start(i));
+  }
+
+  /**
+   * A worker for slot `index`. A worker that dies (an error it did not catch, running out of memory) fails only
+   * the requests it held, which the projection then derives itself, and is replaced at once: the pool never
+   * shrinks and no request waits on a dead thread.
+   */
+  private start(index: number): Slot {
+    const slot: Slot = { worker: new Worker(new URL("./derivationWorker.js", import.meta.url)), pending: new Set() };
+    slot.worker.on("message", ({ id, facts }: { id: number; facts: AttemptFacts | null }) => {
+      slot.pending.delete(id);
+      if (facts) this.pending.get(id)?.resolve(facts);
+      else this.pending.get(id)?.reject(new Error("the derivation worker could not derive these facts"));
+      this.pending.delete(id);
     });
+    const died = (err: Error) => {
+      if (this.slots[index] !== slot) return; // already replaced ('error' is followed by 'exit')
+      this.fail(slot.pending, err);
+      if (!this.closed) this.slots[index] = this.start(index);
+    };
+    slot.worker.on("error", died);
+    slot.worker.on("exit", (code) => died(new Error(`derivation worker exited with code ${code}`)));
+    return slot;
   }
 
   /**
    * Derives an attempt's facts and hands them to the read models. Resolves either way: if a worker fails,
    * the projection derives the facts itself.
    */
-  prepare(models: ReadModels, type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<void> {
+  prepare(models: Pick<ReadModels, "prepareFacts">, type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<void> {
     return this.facts(type, data).then(
       (facts) => models.prepareFacts(data, facts),
       () => undefined,
@@ -44,18 +66,24 @@ export class DerivationPool {
   private facts(type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<AttemptFacts> {
     const id = this.nextId++;
     return new Promise<AttemptFacts>((resolve, reject) => {
+      if (this.closed) return reject(new Error("derivation pool closed"));
+      const slot = this.slots[id % this.slots.length];
       this.pending.set(id, { resolve, reject });
-      this.workers[id % this.workers.length].postMessage({ id, type, data });
+      slot.pending.add(id);
+      slot.worker.postMessage({ id, type, data });
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.failAll(new Error("derivation pool closed"));
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    this.fail(new Set(this.pending.keys()), new Error("derivation pool closed"));
   }
 
-  private failAll(err: Error): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+  private fail(ids: Iterable<number>, err: Error): void {
+    for (const id of ids) {
+      this.pending.get(id)?.reject(err);
+      this.pending.delete(id);
+    }
   }
 }

@@ -5,5 +5,11 @@ import { attemptFacts } from "../projections/derive.js";
 import type { AttemptData } from "../events/types.js";
 
 parentPort!.on("message", ({ id, type, data }: { id: number; type: "AttemptFailed" | "AttemptSucceeded"; data: AttemptData }) => {
-  parentPort!.postMessage({ id, facts: attemptFacts(type, data) });
+  let facts;
+  try {
+    facts = attemptFacts(type, data);
+  } catch {
+    facts = null; // derivation is total, so this is a defect; the projection derives the facts itself
+  }
+  parentPort!.postMessage({ id, facts });
 });

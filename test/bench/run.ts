@@ -10,6 +10,7 @@ import { DEFAULT_ANALYZER_SETTINGS } from "../../src/projections/derive.js";
 import { rebuild } from "../../src/cli/rebuild.js";
 import { replayReadModels } from "../../src/service/replay.js";
 import { failedBody, longSessionDrafts, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
+import { PATHOLOGICAL } from "../helpers/pathological.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../../..");
@@ -264,6 +265,53 @@ async function benchStartup() {
   }
 }
 
+/** Milliseconds for one POST of `body`, answered 201 (the best of `tries`, each under its own log_id). */
+async function timedPost(url: string, body: Record<string, unknown>, tries: number, id: () => string): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < tries; i++) {
+    const json = JSON.stringify({ ...body, log_id: id() });
+    const started = process.hrtime.bigint();
+    const res = await fetch(`${url}/api/logs/attempts`, { method: "POST", headers: { "content-type": "application/json" }, body: json });
+    await res.arrayBuffer();
+    best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
+    if (res.status !== 201) throw new Error(`POST answered ${res.status}`);
+  }
+  return best;
+}
+
+async function benchPathological() {
+  const tries = quick ? 2 : 5;
+  const scales = [1, 2, 4, 8];
+  console.log(`\n== pathological inputs: one POST's time (best of ${tries}) at 1×, 2×, 4×, 8× the size ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  let n = 0;
+  const id = () => `bench-${n++}`;
+  try {
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
+    try {
+      const baseline = await timedPost(server.url, failedBody(0) as unknown as Record<string, unknown>, tries * 4, id);
+      line("a ~2 KB failure (baseline)", `${baseline.toFixed(1)} ms`);
+      const ratios: number[] = [];
+      for (const c of PATHOLOGICAL) {
+        const times: number[] = [];
+        for (const k of scales) times.push(await timedPost(server.url, c.body(k), tries, id));
+        // growth per doubling: 2 is linear, 4 quadratic
+        const perDoubling = Math.pow(times[3] / times[0], 1 / 3);
+        ratios.push(perDoubling);
+        const kb = Math.round(JSON.stringify(c.body(8)).length / 1024);
+        line(c.name, `${times.map((t) => t.toFixed(0)).join(" / ")} ms (8× = ${kb} KB), ×${perDoubling.toFixed(2)} per doubling`);
+      }
+      line("worst growth per doubling (2 = linear, 4 = quadratic)", `×${Math.max(...ratios).toFixed(2)}`);
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (want("pathological")) await benchPathological();
 if (want("writes")) await benchWrites();
 if (want("startup")) await benchStartup();
 if (want("analysis")) await benchAnalysis();
