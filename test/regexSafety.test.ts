@@ -67,7 +67,9 @@ describe("regular expressions in src/", function () {
       const verdict = await check(r.source, r.flags, CHECK);
       if (verdict.status !== "safe") {
         const attack = verdict.status === "vulnerable" ? `, e.g. ${JSON.stringify(verdict.attack.string.slice(0, 60))}` : "";
-        unsafe.push(`${r.where} /${r.source}/${r.flags}: ${verdict.status} ${verdict.status === "vulnerable" ? verdict.complexity.summary : ""}${attack}`);
+        unsafe.push(
+          `${r.where} /${r.source}/${r.flags}: ${verdict.status} ${verdict.status === "vulnerable" ? verdict.complexity.summary : ""}${attack}`,
+        );
       }
     }
     expect(unsafe).to.deep.equal([]);
