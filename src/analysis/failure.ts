@@ -41,7 +41,7 @@ export function analyseFailure(input: FailureInput): FailureAnalysis {
 function fromReport(parsed: ParsedTraceback, report: ExceptionReport | null | undefined): ParsedTraceback {
   const reported = readExceptionReport(report);
   if (!reported) return parsed;
-  return { ...parsed, ...reported, suggestion: parsed.error_type === reported.error_type ? parsed.suggestion : null };
+  return { ...parsed, ...reported, frames_omitted: 0, suggestion: parsed.error_type === reported.error_type ? parsed.suggestion : null };
 }
 
 /** Without an exception: the crash line, or the last thing the script said before it exited (`sys.exit("usage: …")`). */
