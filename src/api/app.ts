@@ -1,9 +1,9 @@
 // The Koa application: error shape, content-type and size checks, JSON body parsing, routes.
 import Koa from "koa";
-import { koaBody } from "koa-body";
 import { ScriptlogError } from "../errors.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { handleErrors } from "./errors.js";
+import { jsonBody } from "./jsonBody.js";
 import { logRoutes, type LiveRoutes } from "./routes.js";
 import { consoleRoutes } from "../web/routes.js";
 
@@ -32,7 +32,7 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
     }
     await next();
   });
-  app.use(koaBody({ json: true, jsonStrict: true, jsonLimit: options.bodyLimit, urlencoded: false, text: false, multipart: false }));
+  app.use(jsonBody(options.bodyLimit));
   const router = logRoutes(service, options);
   app.use(router.routes());
   app.use(router.allowedMethods());

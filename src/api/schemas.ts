@@ -37,6 +37,23 @@ export const successAttemptSchema = {
   properties: { status: { const: "success" }, ...requestFields, ...successFieldSchemas },
 };
 
+/** At most this many schema problems are listed in an error (the total is given beside them). */
+const MAX_PROBLEMS = 20;
+
+const CALENDAR_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/i;
+const ZONE = /([+-])(\d{2}):?(\d{2})$/;
+
+/** Whether an ISO-8601 timestamp names a day that exists and a time of day that does (no 24:00, no Feb 30). */
+export function isCalendarTime(value: string): boolean {
+  const m = CALENDAR_TIME.exec(value);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((n) => (n === undefined ? 0 : Number(n)));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return false;
+  const zone = m[4] === undefined ? null : ZONE.exec(value);
+  return zone === null || (Number(zone[2]) <= 23 && Number(zone[3]) <= 59);
+}
+
 const validateFailed = ajv.compile(failedAttemptSchema);
 const validateSuccess = ajv.compile(successAttemptSchema);
 
@@ -54,17 +71,29 @@ export function parseAttemptBody(body: unknown): AttemptBody {
   }
   const validate = status === "failed" ? validateFailed : validateSuccess;
   if (!validate(body)) {
-    const list = problems(validate.errors);
+    const errors = validate.errors ?? [];
+    const list = problems(errors.slice(0, MAX_PROBLEMS));
     throw new ScriptlogError("validation_failed", `invalid ${status} attempt: ${list.map((p) => `${p.path} ${p.message}`).join("; ")}`, {
       problems: list,
+      ...(errors.length > MAX_PROBLEMS ? { problems_total: errors.length } : {}),
+    });
+  }
+  // The stored events accept any timestamp Date.parse reads (the log keeps what it once accepted); new ones
+  // must name a real day and time: 2026-02-30 is refused, not rolled over into March.
+  const timestamp = (body as { timestamp?: string }).timestamp;
+  if (timestamp !== undefined && !isCalendarTime(timestamp)) {
+    throw new ScriptlogError("validation_failed", `invalid ${status} attempt: /timestamp is not a real calendar date and time`, {
+      problems: [{ path: "/timestamp", message: "must be a real calendar date and time" }],
     });
   }
   return body as unknown as AttemptBody;
 }
 
+const DECIMAL_INTEGER = /^\d{1,15}$/;
+
 // Query strings are text: this instance turns "10" into 10 and "true" into true while it validates.
 const queryAjv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: true, useDefaults: true });
-queryAjv.addFormat("iso-timestamp", { type: "string", validate: isIsoTimestamp });
+queryAjv.addFormat("iso-timestamp", { type: "string", validate: (v: string) => isIsoTimestamp(v) && isCalendarTime(v) });
 
 export const limitParam = { type: "integer", minimum: 1, maximum: 1000, default: 50 };
 export const booleanParam = { type: "boolean", default: false };
@@ -113,10 +142,14 @@ export function parseQuery<T>(schema: QuerySchema, query: Record<string, string 
     if (Array.isArray(v)) throw new ScriptlogError("invalid_query", `query parameter '${k}' is given more than once`, { parameter: k });
     if (!(k in schema))
       throw new ScriptlogError("invalid_query", `unknown query parameter '${k}'`, { parameter: k, allowed: Object.keys(schema) });
-    // Booleans are exactly "true" or "false", not ajv's looser "1"/"0" coercions.
+    // Booleans are exactly "true" or "false", not ajv's looser "1"/"0" coercions; numbers are plain decimal
+    // integers, not what Number() also reads (1e2, +5, 0x10, " 10 ").
     const type = (schema[k] as { type?: string }).type;
     if (type === "boolean" && v !== "true" && v !== "false") {
       throw new ScriptlogError("invalid_query", `query parameter '${k}' must be true or false`, { parameter: k, value: v });
+    }
+    if (type === "integer" && !DECIMAL_INTEGER.test(v ?? "")) {
+      throw new ScriptlogError("invalid_query", `query parameter '${k}' must be a decimal integer`, { parameter: k, value: v });
     }
     value[k] = v;
   }
