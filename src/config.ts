@@ -1,5 +1,6 @@
 // Configuration, read in one place: environment variables over embedded defaults.
 import path from "node:path";
+import { ScriptlogError } from "./errors.js";
 import type { AnalyzerSettings } from "./projections/derive.js";
 
 export interface Config {
@@ -78,7 +79,7 @@ export const DEFAULTS = {
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   return {
-    port: overrides.port ?? integer(env.PORT, "PORT", DEFAULTS.port),
+    port: overrides.port ?? port(env.PORT, "PORT"),
     host: overrides.host ?? env.HOST ?? DEFAULTS.host,
     eventsDir: path.resolve(overrides.eventsDir ?? env.EVENTS_DIR ?? DEFAULTS.eventsDir),
     projectionsDir: path.resolve(overrides.projectionsDir ?? env.PROJECTIONS_DIR ?? DEFAULTS.projectionsDir),
@@ -120,26 +121,40 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
 function positive(value: string | undefined, name: string, fallback: number): number {
   const n = integer(value, name, fallback);
-  if (n === 0) throw new Error(`${name} must be at least 1, not '${value}'`);
+  if (n === 0) throw invalid(name, "at least 1", String(value));
   return n;
 }
 
 function url(value: string | undefined, name: string): string | null {
   if (value === undefined || value === "") return null;
-  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw new Error(`${name} must be an http(s) URL, not '${value}'`);
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw invalid(name, "an http(s) URL", value);
   return value;
 }
+
+// A bad setting is refused with a one-line message (exit 2), never a stack trace. Numbers are written plainly:
+// Number() would also read "1e2", "0x10" and " 10 ".
+const DECIMAL = /^\d+(?:\.\d+)?$/;
+const INTEGER = /^\d+$/;
+
+const invalid = (name: string, expected: string, value: string) =>
+  new ScriptlogError("invalid_argument", `${name} must be ${expected}, not '${value.slice(0, 80)}'`, { setting: name });
 
 function fraction(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new Error(`${name} must be a number from 0 to 1, not '${value}'`);
+  if (!DECIMAL.test(value) || !(n >= 0 && n <= 1)) throw invalid(name, "a number from 0 to 1", value);
   return n;
 }
 
 function integer(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === "") return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not '${value}'`);
+  if (!INTEGER.test(value) || !Number.isSafeInteger(Number(value))) throw invalid(name, "a non-negative integer", value);
+  return Number(value);
+}
+
+/** A TCP port, 0 (any free one) to 65535; `name` is how the user gave it (`--port` or PORT). */
+export function port(value: string | undefined, name: string): number {
+  const n = integer(value, name, DEFAULTS.port);
+  if (n > 65535) throw invalid(name, "a port from 0 to 65535", String(value));
   return n;
 }

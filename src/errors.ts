@@ -2,6 +2,10 @@
 
 export type ErrorCode =
   | "invalid_json"
+  | "invalid_request"
+  | "method_not_allowed"
+  | "not_implemented"
+  | "headers_too_large"
   | "unsupported_media_type"
   | "payload_too_large"
   | "validation_failed"

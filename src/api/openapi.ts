@@ -78,6 +78,28 @@ export function openApiDocument() {
           },
         },
       },
+      "/api/logs/events": {
+        get: {
+          summary: "The stored event lines after a seq, byte for byte as in the log (NDJSON), oldest first",
+          parameters: queryParams(querySchemas.events),
+          responses: {
+            "200": { description: "one canonical JSON envelope per line", content: { "application/x-ndjson": {} } },
+            ...errors(400, 503),
+          },
+        },
+      },
+      "/api/logs/checkpoint": get(
+        "The latest signed checkpoint of the chain head (a C2SP signed note)",
+        ok("checkpoint", {
+          checkpoint: {
+            type: "object",
+            properties: { origin: { type: "string" }, seq: { type: "integer" }, hash: { type: "string" }, time: { type: "string" } },
+          },
+          note: { type: "string" },
+        }),
+        [],
+        [404],
+      ),
       "/api/logs/trends": get(
         "Success rates per day or week (Wilson 95% intervals), overall or per ai_model / context_version / prompt_version, and whether the last 7 days differ from the 28 before",
         ok("trends", { trends: { type: "object" } }),

@@ -1,6 +1,6 @@
 // The `scriptlog` command line: one program, a subcommand per file in this folder.
 import { Command, Option } from "commander";
-import { readConfig, type Config } from "../config.js";
+import { port, readConfig, type Config } from "../config.js";
 import { ScriptlogError } from "../errors.js";
 import { rebuildCommand } from "./rebuild.js";
 import { serveCommand } from "./serve.js";
@@ -26,7 +26,7 @@ function configFrom(options: DirOptions & { port?: string; host?: string }): Con
   return readConfig(process.env, {
     eventsDir: options.eventsDir,
     projectionsDir: options.projectionsDir,
-    ...(options.port !== undefined ? { port: Number(options.port) } : {}),
+    ...(options.port !== undefined ? { port: port(options.port, "--port") } : {}),
     ...(options.host !== undefined ? { host: options.host } : {}),
   });
 }
@@ -93,6 +93,34 @@ export function program(): Command {
   return cli;
 }
 
+// System errors that mean "this cannot be done here", with what to say about each.
+const REFUSALS: Record<string, string> = {
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  ENOENT: "no such file or directory",
+  ENOTDIR: "not a directory",
+  EISDIR: "is a directory",
+  ENOSPC: "no space left on device",
+  EADDRINUSE: "address already in use",
+  EADDRNOTAVAIL: "address not available",
+};
+
+/** A one-line account of a refusal by the system, or null for anything else. */
+function systemRefusal(err: unknown): string | null {
+  const { code, syscall, path, address, port } = (err ?? {}) as {
+    code?: string;
+    syscall?: string;
+    path?: string;
+    address?: string;
+    port?: number;
+  };
+  const what = code ? REFUSALS[code] : undefined;
+  if (!what) return null;
+  const target = path ?? (address !== undefined ? `${address}:${port}` : "");
+  return `cannot ${syscall ?? "do that"}${target ? ` ${target}` : ""}: ${what} (${code})`;
+}
+
 export async function main(argv: string[]): Promise<void> {
   try {
     await program().parseAsync(argv);
@@ -101,7 +129,14 @@ export async function main(argv: string[]): Promise<void> {
       console.error(`scriptlog: ${err.message}`);
       process.exit(err.code === "log_corrupt" ? 3 : 2);
     }
-    console.error("scriptlog:", err);
+    // What the system refused (a read-only or missing directory, a port in use) is an answer, not a crash.
+    const refusal = systemRefusal(err);
+    if (refusal) {
+      console.error(`scriptlog: ${refusal}`);
+      process.exit(2);
+    }
+    console.error(`scriptlog: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.SCRIPTLOG_DEBUG) console.error(err);
     process.exit(1);
   }
 }

@@ -2,6 +2,7 @@
 // start on a corrupt log or a log another process writes, and drains in-flight appends on SIGTERM/SIGINT.
 import type { AddressInfo } from "node:net";
 import { createApp } from "../api/app.js";
+import { answerClientErrors } from "../api/errors.js";
 import { EventStream } from "../api/stream.js";
 import type { Config } from "../config.js";
 import { ScriptlogService } from "../service/scriptlogService.js";
@@ -35,6 +36,7 @@ export async function startServer(
   const stream = new EventStream(service, config.stream);
   const app = createApp(service, { bodyLimit: config.bodyLimit, stream, detection: config.detection });
   const server = app.listen(config.port, config.host);
+  answerClientErrors(server);
   // Idle keep-alive sockets are closed by the client, never by us: a server closing one just as a client
   // reuses it makes that request fail with ECONNRESET (clients such as undici keep them 4 s).
   server.keepAliveTimeout = 65_000;
