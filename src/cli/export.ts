@@ -151,7 +151,12 @@ export async function exportCommand(
       await writeLines(
         options.out,
         (function* () {
-          for (const r of records) yield JSON.stringify(models.entry(r)) + "\n";
+          for (const r of records) {
+            // whether the service chose the session: what `import --jsonl` needs to give back the same sessions
+            const envelope = models.readEnvelope(r);
+            const assigned = (envelope.data as { session_assigned?: boolean }).session_assigned === true;
+            yield JSON.stringify({ ...models.entry(r, envelope), session_assigned: assigned }) + "\n";
+          }
         })(),
         records.length,
       );

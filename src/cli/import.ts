@@ -3,7 +3,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { from, ignoreElements, lastValueFrom, takeUntil, tap } from "rxjs";
-import { parseAttemptBody } from "../api/schemas.js";
+import { failedAttemptSchema, parseAttemptBody, successAttemptSchema } from "../api/schemas.js";
 import type { Config } from "../config.js";
 import type { EventDraft } from "../events/types.js";
 import { ScriptlogError } from "../errors.js";
@@ -68,6 +68,40 @@ export async function importSeedLogs(eventsDir: string, root: string): Promise<I
   }
 }
 
+/**
+ * A line is a POST body, or an entry written by `export --format jsonl` (it has `code_hash`). An entry is turned
+ * back into the body that records it again: its request fields without the nulls that stand for "not sent",
+ * its own tags without the derived `error:` and `lib:` ones, and whether the service chose its session.
+ */
+export function postBodyOf(line: unknown): { body: unknown; sessionAssigned?: boolean } {
+  if (typeof line !== "object" || line === null || !("code_hash" in line)) return { body: line };
+  const entry = line as Record<string, unknown>;
+  const fields = entry.status === "failed" ? failedAttemptSchema.properties : successAttemptSchema.properties;
+  const body: Record<string, unknown> = {};
+  for (const key of Object.keys(fields)) if (entry[key] !== null && entry[key] !== undefined) body[key] = entry[key];
+  const tags = clientTags(entry);
+  if (tags.length > 0) body.tags = tags;
+  else delete body.tags;
+  return { body, sessionAssigned: typeof entry.session_assigned === "boolean" ? entry.session_assigned : undefined };
+}
+
+/**
+ * An entry's tags are the client's, then the derived ones it did not already have (`error:<category>`, then
+ * `lib:<module>` per library). The shortest prefix after which exactly those follow gives back tags that
+ * re-derive to the same list, in the same order.
+ */
+function clientTags(entry: Record<string, unknown>): string[] {
+  const tags = (entry.tags as string[] | undefined) ?? [];
+  const libraries = ((entry.libraries as string[] | undefined) ?? []).map((l) => `lib:${l}`);
+  const derived = entry.status === "failed" ? [`error:${String(entry.error_category)}`, ...libraries] : libraries;
+  for (let k = 0; k <= tags.length; k++) {
+    const prefix = new Set(tags.slice(0, k));
+    const rest = derived.filter((t) => !prefix.has(t));
+    if (rest.length === tags.length - k && rest.every((t, i) => t === tags[k + i])) return tags.slice(0, k);
+  }
+  return tags;
+}
+
 export async function importJsonLines(config: Config, file: string): Promise<ImportReport> {
   const service = await ScriptlogService.open(config.eventsDir, { analyzer: config.analyzer });
   const report: ImportReport = { attempts: 0, links: 0, fixes: 0, already_present: 0, skipped: [] };
@@ -79,7 +113,8 @@ export async function importJsonLines(config: Config, file: string): Promise<Imp
       lineNumber++;
       if (!line.trim()) continue;
       try {
-        const { result, replayed } = await service.recordAttempt(parseAttemptBody(JSON.parse(line)));
+        const { body, sessionAssigned } = postBodyOf(JSON.parse(line));
+        const { result, replayed } = await service.recordAttempt(parseAttemptBody(body), { sessionAssigned });
         if (replayed) report.already_present++;
         else {
           report.attempts++;

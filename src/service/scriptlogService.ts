@@ -231,7 +231,11 @@ export class ScriptlogService {
     this.projected$.complete();
   }
 
-  async recordAttempt(body: AttemptBody): Promise<RecordOutcome> {
+  /**
+   * Records an attempt as the API does. `restore.sessionAssigned` is for `import --jsonl` of an export: the
+   * session the body names was once chosen by the service, and session inference must still know it.
+   */
+  async recordAttempt(body: AttemptBody, restore: { sessionAssigned?: boolean } = {}): Promise<RecordOutcome> {
     // Sessions, links and fixes are decided from the read models, so they must hold the whole log first.
     if (!this.caughtUp) throw new ScriptlogError("not_ready", "the log is still being replayed");
     const requestHash = sha256(canonicalBody(body));
@@ -242,7 +246,7 @@ export class ScriptlogService {
     const logId = body.log_id ?? randomUUID();
     const sessionId = this.sessionFor(body);
     const fixes = body.status === "success" ? this.unfixedFailures(sessionId) : [];
-    const drafts = this.decide(body, logId, sessionId, requestHash, fixes);
+    const drafts = this.decide(body, logId, sessionId, requestHash, fixes, restore.sessionAssigned);
     const done = this.append(drafts);
     this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
     try {
@@ -306,7 +310,14 @@ export class ScriptlogService {
     return this.models.states.attempts.byId.get(logId)?.session_id ?? this.inFlight.get(logId)?.session_id ?? null;
   }
 
-  private decide(body: AttemptBody, logId: string, sessionId: string, requestHash: string, fixes: string[]): EventDraft[] {
+  private decide(
+    body: AttemptBody,
+    logId: string,
+    sessionId: string,
+    requestHash: string,
+    fixes: string[],
+    sessionAssigned?: boolean,
+  ): EventDraft[] {
     const { status, previous_attempt_id } = body;
     // Request fields become event facts, except those the service resolves itself (and status, which is the type).
     const facts: Record<string, unknown> = {};
@@ -316,7 +327,7 @@ export class ScriptlogService {
       session_id: sessionId,
       timestamp: body.timestamp ?? new Date().toISOString(),
       request_hash: requestHash,
-      session_assigned: body.session_id === undefined && previous_attempt_id === undefined,
+      session_assigned: sessionAssigned ?? (body.session_id === undefined && previous_attempt_id === undefined),
     };
     const drafts: EventDraft[] =
       status === "failed"
