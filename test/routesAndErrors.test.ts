@@ -73,8 +73,9 @@ describe("routes and error answers", () => {
     expect(res.body).to.deep.equal({ success: true, allow: ["POST"] });
   });
 
-  it("an unknown route → 404 not_found", async () => {
-    errorShape((await send(server.url, "GET", "/nowhere")).body, "not_found");
+  it("an unknown API route, or any method but GET outside /api (the console's pages) → 404 not_found", async () => {
+    errorShape((await send(server.url, "GET", "/api/nowhere")).body, "not_found");
+    errorShape((await send(server.url, "DELETE", "/nowhere")).body, "not_found");
   });
 
   it("headers over Node's limit → 431 headers_too_large, as JSON", async () => {
