@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, readFileSync, writeFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { replayReadModels } from "../src/service/replay.js";
-import { LOCK_FILE } from "../src/store/lock.js";
+import { refuseWhileLocked } from "../src/store/lock.js";
 import { sessionDrafts, writeSyntheticLog } from "./bench/syntheticLog.js";
 import { BIN, get, post, removeTempDirs, spawnServer, startInProcess, tempDir } from "./helpers/server.js";
 
@@ -192,7 +192,7 @@ describe("stopping on SIGTERM at any moment", function () {
       .to.match(/stopping during start-up/)
       .and.not.match(/listening on/);
     expect(code).to.equal(0);
-    expect(existsSync(path.join(dir, "events", LOCK_FILE))).to.equal(false);
+    await refuseWhileLocked(path.join(dir, "events"), "check"); // nobody holds the lock
   });
 
   it("the instant it says it listens: shuts down cleanly and leaves its snapshot", async () => {

@@ -24,7 +24,7 @@ export interface ArchiveReport {
 export async function archiveLog(eventsDir: string, before: string, to: string): Promise<ArchiveReport> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(before))
     throw new ScriptlogError("invalid_argument", `--before must be a date (YYYY-MM-DD), not '${before}'`, { before });
-  const lock = acquireLock(eventsDir);
+  const lock = await acquireLock(eventsDir);
   try {
     const boundary = readBoundary(eventsDir);
     const start: ChainHead = boundary ? { seq: boundary.seq, hash: boundary.hash } : EMPTY_HEAD;
@@ -67,7 +67,7 @@ export async function archiveLog(eventsDir: string, before: string, to: string):
     for (const file of files) await unlink(path.join(eventsDir, file));
     return { files, boundary: end, to };
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
 

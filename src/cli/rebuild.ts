@@ -59,7 +59,7 @@ export async function rebuildCommand(
   options: { json?: boolean; until?: string; out?: string; compare?: boolean; show?: string },
 ): Promise<void> {
   // The server keeps its own snapshots in the projections directory: do not write there under it.
-  if (options.out === undefined) refuseWhileLocked(config.eventsDir, "rebuild into the live projections directory");
+  if (options.out === undefined) await refuseWhileLocked(config.eventsDir, "rebuild into the live projections directory");
   const outDir = options.out ?? config.projectionsDir;
   const progress = await logProgress("rebuild", config.eventsDir);
   let comparison: ComparisonReport | null = null;

@@ -2,7 +2,7 @@
 // Every append is acknowledged only after its bytes are fsync'd; all events waiting while one fsync runs
 // share the next write and the next fsync, so throughput grows with concurrency instead of collapsing.
 import { randomUUID } from "node:crypto";
-import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { concat, Observable, Subject, tap } from "rxjs";
 import { EMPTY_HEAD, type ChainHead } from "../events/chain.js";
@@ -32,6 +32,8 @@ interface OpenFile {
   name: string;
   handle: FileHandle;
   size: number;
+  /** The inode the handle writes, to notice the file being removed or replaced under us. */
+  ino: number;
 }
 
 export class EventLog {
@@ -56,6 +58,8 @@ export class EventLog {
     readonly dir: string,
     private readonly lock: LogLock,
     private readonly options: EventLogOptions,
+    /** The directory's inode at open: a directory removed (or replaced) under a running log is noticed. */
+    private readonly dirIno: number,
   ) {
     this.reader = new EnvelopeReader(dir);
   }
@@ -63,7 +67,8 @@ export class EventLog {
   /** Takes the directory's writer lock; the log accepts appends once replay() has run to its end. */
   static async open(dir: string, options: EventLogOptions = {}): Promise<EventLog> {
     await mkdir(dir, { recursive: true });
-    return new EventLog(dir, acquireLock(dir), options);
+    const lock = await acquireLock(dir);
+    return new EventLog(dir, lock, options, (await stat(dir)).ino);
   }
 
   get chainHead(): ChainHead {
@@ -132,7 +137,7 @@ export class EventLog {
     await this.current?.handle.close();
     this.reader.close();
     this.appended$.complete();
-    this.lock.release();
+    await this.lock.release();
   }
 
   private checkDraft(draft: EventDraft): void {
@@ -193,6 +198,7 @@ export class EventLog {
         written += (await file.handle.write(bytes, written, bytes.length - written)).bytesWritten;
       }
       await file.handle.datasync();
+      await this.checkInPlace(file);
     } catch (err) {
       // What reached the file may be partial and is unacknowledged: cut it off, and stop writing, since
       // after a failed fsync the kernel's view of the file can no longer be trusted.
@@ -203,6 +209,21 @@ export class EventLog {
     file.size = offset;
     this.head = { seq, hash };
     return stored;
+  }
+
+  /**
+   * The bytes just made durable are where readers (and the next start-up) will look: the directory and the
+   * daily file are still the ones opened. If either was removed or replaced, the write went into the void and
+   * must not be acknowledged.
+   */
+  private async checkInPlace(file: OpenFile): Promise<void> {
+    const [dirNow, fileNow] = await Promise.all([stat(this.dir).catch(() => null), stat(path.join(this.dir, file.name)).catch(() => null)]);
+    if (dirNow?.ino !== this.dirIno || fileNow?.ino !== file.ino) {
+      throw new Error(
+        `${dirNow?.ino === this.dirIno ? `the daily file ${file.name}` : `the log directory ${this.dir}`} was removed or replaced ` +
+          "while the log was open; writes are refused, as no one could read them back (restart to re-read the directory)",
+      );
+    }
   }
 
   /** recorded_at never goes backwards, even if the clock does, so daily files stay in order. */
@@ -217,9 +238,9 @@ export class EventLog {
     await this.current?.handle.close();
     const filePath = path.join(this.dir, name);
     const handle = await open(filePath, "a");
-    const size = (await handle.stat()).size;
+    const { size, ino } = await handle.stat();
     if (size === 0 && this.lastFileAtReplay?.name !== name) await fsyncDirectory(this.dir);
-    this.current = { name, handle, size };
+    this.current = { name, handle, size, ino };
     return this.current;
   }
 }

@@ -1,10 +1,20 @@
-// One writer per log directory: an exclusive lock file naming the live process.
-import { openSync, readFileSync, rmSync, writeSync, closeSync, fsyncSync } from "node:fs";
+// One writer per log directory, without guessing: the lock is a listening Unix socket, which the kernel closes
+// the moment its process dies — before a parent reaps it, whatever PID comes next — so a lock is held exactly
+// as long as its holder lives, and a crash never leaves a stale one to judge.
+//
+// On Linux the socket lives in the abstract namespace, named after the directory's real path: binding it is
+// atomic (two starters cannot both win) and nothing is left on disk, so deleting the events directory cannot
+// remove the lock. Elsewhere it is the file `.lock.sock` in the directory; one nobody answers on is stale.
+// Whoever connects is told the holder's pid, host and start time.
+import { hash } from "node:crypto";
+import { realpathSync, rmSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
 import { ScriptlogError } from "../errors.js";
 
-export const LOCK_FILE = ".lock";
+export const LOCK_SOCKET = ".lock.sock";
+const ABSTRACT = process.platform === "linux";
 
 interface LockOwner {
   pid: number;
@@ -12,80 +22,82 @@ interface LockOwner {
   started_at: string;
 }
 
-// Locks this process holds, so a second open in the same process is refused while a lock naming our pid
-// left by an earlier process (pid reused after a container restart) is still recognised as stale.
-const heldHere = new Set<string>();
-
 export interface LogLock {
-  release(): void;
+  release(): Promise<void>;
 }
 
-export function acquireLock(dir: string): LogLock {
-  const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, "wx");
-      const owner: LockOwner = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
-      writeSync(fd, JSON.stringify(owner) + "\n");
-      fsyncSync(fd);
-      closeSync(fd);
-      heldHere.add(file);
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          heldHere.delete(file);
-          rmSync(file, { force: true });
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-      const owner = lockOwner(dir);
-      if (owner && (heldHere.has(file) || isAlive(owner))) {
-        throw new ScriptlogError(
-          "log_locked",
-          `${dir} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started_at}); ` +
-            `only one process may write a log. Stop it, or point this one at another directory.`,
-          { ...owner },
-        );
-      }
-      // The owner is gone (crash, kill -9): the lock is stale and safe to take over.
-      rmSync(file, { force: true });
-    }
-  }
-  throw new ScriptlogError("log_locked", `could not take the lock ${file}`);
-}
-
-/** The process holding the directory's lock, if a live one does. */
-export function lockOwner(dir: string): LockOwner | null {
+function address(dir: string): string {
+  let real: string;
   try {
-    const owner = JSON.parse(readFileSync(path.join(dir, LOCK_FILE), "utf8")) as LockOwner;
-    return typeof owner.pid === "number" ? owner : null;
+    real = realpathSync(dir);
   } catch {
-    return null;
+    real = path.resolve(dir);
   }
+  return ABSTRACT ? `\0scriptlog-lock:${hash("sha256", real, "hex")}` : path.join(real, LOCK_SOCKET);
 }
 
-export function isAlive(owner: LockOwner): boolean {
-  if (owner.host !== hostname()) return true; // another machine's process: we cannot tell, so respect it
-  if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+function listen(server: Server, where: string): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => {
+    server.once("error", resolve);
+    server.listen(where, () => {
+      server.off("error", resolve);
+      resolve(null);
+    });
+  });
+}
+
+/** Takes the directory's writer lock, or refuses (log_locked) while a live process holds it. */
+export async function acquireLock(dir: string): Promise<LogLock> {
+  const where = address(dir);
+  const owner: LockOwner = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const server = createServer((socket) => socket.end(JSON.stringify(owner) + "\n"));
+    const error = await listen(server, where);
+    if (!error) {
+      // The lock must not keep the process alive on its own.
+      server.unref();
+      let released: Promise<void> | null = null;
+      return { release: () => (released ??= new Promise((resolve) => server.close(() => resolve()))) };
+    }
+    if (error.code !== "EADDRINUSE") throw error;
+    const holder = await lockHolder(where);
+    if (holder) throw locked(dir, holder, "only one process may write a log. Stop it, or point this one at another directory.");
+    // Only a socket file can be stale (nobody listens on it any more): remove it and bind again.
+    if (ABSTRACT) break;
+    rmSync(where, { force: true });
   }
+  throw new ScriptlogError("log_locked", `could not take the lock of ${dir}`, { dir });
+}
+
+/** The live process holding a lock, if one does: it answers on the socket. */
+function lockHolder(where: string): Promise<LockOwner | null> {
+  return new Promise((resolve) => {
+    let text = "";
+    const socket = connect(where);
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk) => (text += chunk));
+    socket.on("error", () => resolve(null));
+    socket.on("close", () => {
+      try {
+        resolve(JSON.parse(text) as LockOwner);
+      } catch {
+        // It answered, so it lives, even if it said nothing we understand.
+        resolve(text ? { pid: 0, host: "unknown", started_at: "unknown" } : null);
+      }
+    });
+  });
+}
+
+function locked(dir: string, owner: LockOwner, advice: string): ScriptlogError {
+  return new ScriptlogError(
+    "log_locked",
+    `${dir} is in use by process ${owner.pid} on ${owner.host} (since ${owner.started_at}); ${advice}`,
+    { ...owner },
+  );
 }
 
 /** For commands that write beside the log (snapshots, exports into it): refused while a live process writes it. */
-export function refuseWhileLocked(dir: string, action: string): void {
-  const owner = lockOwner(dir);
-  if (owner && isAlive(owner)) {
-    throw new ScriptlogError(
-      "log_locked",
-      `cannot ${action} while process ${owner.pid} on ${owner.host} serves ${dir}; stop it, or write elsewhere with --out`,
-      { ...owner },
-    );
-  }
+export async function refuseWhileLocked(dir: string, action: string): Promise<void> {
+  const owner = await lockHolder(address(dir));
+  if (owner) throw locked(dir, owner, `cannot ${action} while it serves; stop it, or write elsewhere with --out`);
 }
