@@ -16,6 +16,8 @@ export interface Config {
   signingKeyFile: string | null;
   checkpointEveryEvents: number;
   checkpointEveryMinutes: number;
+  /** After a failed write or fsync, how often the log probes whether it can write again. */
+  writeProbeMs: number;
   /** GET /api/logs/stream: comment lines this often keep idle connections open; a client further behind is dropped. */
   stream: { heartbeatMs: number; clientBufferBytes: number };
   /** What counts as an anomaly, and what trend verdicts need (judged when asked, so not part of any snapshot). */
@@ -75,6 +77,7 @@ export const DEFAULTS = {
   alertRetryBaseMs: 1000,
   alertTimeoutMs: 10_000,
   alertSweepSeconds: 60,
+  writeProbeMs: 1000,
 } as const;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -116,6 +119,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       timeoutMs: positive(env.ALERT_TIMEOUT_MS, "ALERT_TIMEOUT_MS", DEFAULTS.alertTimeoutMs),
       sweepMs: positive(env.ALERT_SWEEP_SECONDS, "ALERT_SWEEP_SECONDS", DEFAULTS.alertSweepSeconds) * 1000,
     },
+    writeProbeMs: overrides.writeProbeMs ?? (integer(env.WRITE_PROBE_MS, "WRITE_PROBE_MS", DEFAULTS.writeProbeMs) || 1),
   };
 }
 

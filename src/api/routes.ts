@@ -29,8 +29,9 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   const trendSettings: TrendSettings = { alpha: live.detection.trendAlpha, minAttempts: live.detection.trendMinAttempts };
 
   router.get("/health", (ctx) => {
-    ctx.status = service.ready ? 200 : 503;
-    ctx.body = { status: service.ready ? "ok" : "starting", seq: service.models.seq };
+    const health = service.health();
+    ctx.status = health.status === "ok" ? 200 : 503;
+    ctx.body = { ...health, seq: service.models.seq };
   });
 
   router.get("/api/openapi.json", (ctx) => {

@@ -27,6 +27,8 @@ export async function startServer(
     analyzer: config.analyzer,
     snapshots: { dir: config.projectionsDir, onMessage: log },
     checkpoints: config.signingKeyFile ? { key: await signingKey(config.signingKeyFile), policy: checkpointPolicy(config) } : undefined,
+    writeProbeMs: config.writeProbeMs,
+    onWriteState: log,
     onTornTail: (t) =>
       log(
         `scriptlog: ${t.file}: cut off a torn final line (${t.bytes} bytes at offset ${t.offset}) left by a crash mid-write; ` +

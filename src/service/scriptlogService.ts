@@ -37,6 +37,11 @@ export interface ServiceOptions extends EventLogOptions {
   derivationWorkers?: number;
 }
 
+export interface Health {
+  status: "ok" | "starting" | "degraded";
+  reason?: string;
+}
+
 /** A POST /api/logs/attempts body, already checked against its schema. */
 export interface AttemptBody {
   status: "failed" | "success";
@@ -216,7 +221,27 @@ export class ScriptlogService {
   private caughtUp = false;
 
   get ready(): boolean {
-    return this.caughtUp && this.log.isReady && this.failure === null;
+    return this.health().status === "ok";
+  }
+
+  /**
+   * "ok" only while writes are accepted and the read models follow the log; "starting" during the replay;
+   * "degraded" with the reason otherwise (writes resume by themselves after a write failure, once a probe
+   * succeeds; read models that stopped need a restart).
+   */
+  health(): Health {
+    if (!this.caughtUp) return { status: "starting", reason: "replaying the log" };
+    if (this.failure) return { status: "degraded", reason: `the read models stopped following the log: ${this.failure.message}` };
+    if (this.log.writeFailure) return { status: "degraded", reason: `writes refused: ${this.log.writeFailure.message}` };
+    if (!this.log.isReady) return { status: "degraded", reason: "shutting down" };
+    return { status: "ok" };
+  }
+
+  /** Why a write must be refused now, if it must: before deciding anything, so nothing is appended twice. */
+  private writeRefusal(): ScriptlogError | null {
+    const health = this.health();
+    if (health.status === "ok") return null;
+    return new ScriptlogError(health.status === "starting" ? "not_ready" : "log_unavailable", health.reason!);
   }
 
   async close(): Promise<void> {
@@ -236,8 +261,10 @@ export class ScriptlogService {
    * session the body names was once chosen by the service, and session inference must still know it.
    */
   async recordAttempt(body: AttemptBody, restore: { sessionAssigned?: boolean } = {}): Promise<RecordOutcome> {
-    // Sessions, links and fixes are decided from the read models, so they must hold the whole log first.
-    if (!this.caughtUp) throw new ScriptlogError("not_ready", "the log is still being replayed");
+    // Sessions, links and fixes are decided from the read models, so they must hold the whole log first; and
+    // read models that stopped following it would decide wrongly (a retry would be appended again).
+    const refusal = this.writeRefusal();
+    if (refusal) throw refusal;
     const requestHash = sha256(canonicalBody(body));
     if (body.log_id !== undefined) {
       const repeat = await this.repeatedRequest(body.log_id, requestHash);
@@ -253,6 +280,12 @@ export class ScriptlogService {
       await done;
     } finally {
       this.inFlight.delete(logId);
+    }
+    if (this.failure) {
+      throw new ScriptlogError("log_unavailable", `stored, but the read models stopped following the log: ${this.failure.message}`, {
+        log_id: logId,
+        stored: true,
+      });
     }
     return { result: this.resultOf(logId), replayed: false };
   }

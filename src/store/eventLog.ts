@@ -2,7 +2,7 @@
 // Every append is acknowledged only after its bytes are fsync'd; all events waiting while one fsync runs
 // share the next write and the next fsync, so throughput grows with concurrency instead of collapsing.
 import { randomUUID } from "node:crypto";
-import { mkdir, open, stat, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { concat, Observable, Subject, tap } from "rxjs";
 import { EMPTY_HEAD, type ChainHead } from "../events/chain.js";
@@ -15,9 +15,26 @@ import { EnvelopeReader } from "./envelopeReader.js";
 import { acquireLock, type LogLock } from "./lock.js";
 import { dailyFileName } from "./logFiles.js";
 import { readLog, type LastFile, type ReadOptions, type TornTail } from "./logReader.js";
+import { quarantineTail } from "./quarantine.js";
+
+/** The two calls that make an append durable; tests put faults in them (a full disk, a failing fsync). */
+export interface LogIo {
+  write(handle: FileHandle, bytes: Buffer, offset: number, length: number): Promise<number>;
+  datasync(handle: FileHandle): Promise<void>;
+}
+
+export const DIRECT_IO: LogIo = {
+  write: async (handle, bytes, offset, length) => (await handle.write(bytes, offset, length)).bytesWritten,
+  datasync: (handle) => handle.datasync(),
+};
 
 export interface EventLogOptions {
   onTornTail?: (tail: TornTail) => void;
+  /** Told when writes stop after a failure, and when they resume. */
+  onWriteState?: (message: string) => void;
+  /** How often a log that stopped writing probes whether it can write again. Default 1000 ms. */
+  writeProbeMs?: number;
+  io?: LogIo;
   /** The clock, for tests of day rollover. */
   now?: () => Date;
 }
@@ -47,6 +64,9 @@ export class EventLog {
   private flushing: Promise<void> | null = null;
   private current: OpenFile | null = null;
   private lastFileAtReplay: LastFile | null = null;
+  /** Where the head's line lies: re-read before writing resumes after a failure. */
+  private headLocation: EventLocation | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private markReady!: () => void;
   /** Resolves once the replay has reached the end of the log (and read models fed by it are complete). */
@@ -84,6 +104,11 @@ export class EventLog {
     return this.ready && !this.failure && !this.closed;
   }
 
+  /** Why writes are refused until a probe succeeds, if they are. */
+  get writeFailure(): Error | null {
+    return this.failure;
+  }
+
   /**
    * The whole log, verified (a torn final line is cut off), then every live append: one stream. `pace` may
    * hold the replay back between chunks while its consumer catches up; the events up to `trustThrough` (a
@@ -104,6 +129,7 @@ export class EventLog {
         // recorded_at never goes backwards, even when no event was passed on
         if (this.lastRecordedAt === "" && lastLine) this.lastRecordedAt = this.reader.read(lastLine).recorded_at;
         this.lastFileAtReplay = lastFile;
+        this.headLocation = lastLine;
         this.ready = true;
         this.markReady();
       },
@@ -133,6 +159,7 @@ export class EventLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     while (this.flushing) await this.flushing;
     await this.current?.handle.close();
     this.reader.close();
@@ -160,6 +187,8 @@ export class EventLog {
         for (const event of stored) this.appended$.next(event);
         batch.forEach((p, i) => p.resolve(perRequest[i]));
       } catch (err) {
+        // Any failure to write (opening the next daily file included) stops writing until a probe succeeds.
+        if (!(err instanceof ScriptlogError)) this.stopWriting(err as Error);
         const error =
           err instanceof ScriptlogError ? err : new ScriptlogError("log_unavailable", `write failed: ${(err as Error).message}`);
         for (const p of batch) p.reject(error);
@@ -193,22 +222,96 @@ export class EventLog {
       offset += line.length;
     }
     const bytes = Buffer.concat(lines);
+    const io = this.options.io ?? DIRECT_IO;
     try {
-      for (let written = 0; written < bytes.length;) {
-        written += (await file.handle.write(bytes, written, bytes.length - written)).bytesWritten;
-      }
-      await file.handle.datasync();
+      for (let written = 0; written < bytes.length;) written += await io.write(file.handle, bytes, written, bytes.length - written);
+      await io.datasync(file.handle);
       await this.checkInPlace(file);
     } catch (err) {
-      // What reached the file may be partial and is unacknowledged: cut it off, and stop writing, since
-      // after a failed fsync the kernel's view of the file can no longer be trusted.
-      this.failure = err as Error;
-      await file.handle.truncate(file.size).catch(() => undefined);
+      // Stop acknowledging: after a failed write or fsync the kernel's view of the file can no longer be
+      // trusted. What reached the file was never acknowledged: cut it now (a probe checks again before
+      // writing resumes), so a crash before then cannot turn it into events.
+      this.stopWriting(err as Error);
+      await this.cutUnacknowledged(file).catch(() => undefined);
       throw err;
     }
     file.size = offset;
     this.head = { seq, hash };
+    this.headLocation = stored[stored.length - 1].location;
     return stored;
+  }
+
+  private stopWriting(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.options.onWriteState?.(`scriptlog: writes stopped: ${err.message}; probing until the log can be written again`);
+    this.scheduleProbe();
+  }
+
+  private scheduleProbe(): void {
+    if (this.closed) return;
+    this.probeTimer = setTimeout(() => void this.probe(), this.options.writeProbeMs ?? 1000);
+    this.probeTimer.unref();
+  }
+
+  /** Resumes writing once the directory takes a durable write again and the file ends where we left it. */
+  private async probe(): Promise<void> {
+    this.probeTimer = null;
+    if (this.closed || !this.failure) return;
+    try {
+      await this.probeWrite();
+      const file = this.current;
+      await this.checkInPlace(file);
+      if (file) {
+        await this.cutUnacknowledged(file);
+        await file.handle.close().catch(() => undefined); // a handle whose writeback failed is not reused
+        this.current = null;
+      }
+      this.checkHead();
+    } catch (err) {
+      this.failure = err as Error;
+      this.scheduleProbe();
+      return;
+    }
+    this.failure = null;
+    this.options.onWriteState?.(`scriptlog: writes resumed at seq ${this.head.seq}`);
+  }
+
+  /** A small file written and fsync'd beside the log, the way appends are. */
+  private async probeWrite(): Promise<void> {
+    const io = this.options.io ?? DIRECT_IO;
+    const probe = path.join(this.dir, ".write-probe");
+    const handle = await open(probe, "w");
+    try {
+      const bytes = Buffer.alloc(4096, 0x0a);
+      for (let written = 0; written < bytes.length;) written += await io.write(handle, bytes, written, bytes.length - written);
+      await io.datasync(handle);
+    } finally {
+      await handle.close();
+      await rm(probe, { force: true });
+    }
+  }
+
+  /**
+   * Re-reads the daily file's end: bytes after what was acknowledged are kept aside and cut; a file shorter
+   * than that lost acknowledged events, and writing never resumes over it.
+   */
+  private async cutUnacknowledged(file: OpenFile): Promise<void> {
+    const { size } = await stat(path.join(this.dir, file.name));
+    if (size < file.size) {
+      throw new Error(
+        `${file.name} is ${size} bytes, shorter than the ${file.size} bytes acknowledged: acknowledged events were lost; restart to have the log checked`,
+      );
+    }
+    if (size > file.size) await quarantineTail(this.dir, file.name, file.size);
+  }
+
+  /** The head's line still reads back as the head: the chain resumes where it stopped. */
+  private checkHead(): void {
+    if (!this.headLocation) return;
+    const envelope = this.reader.read(this.headLocation);
+    if (envelope.seq !== this.head.seq || envelope.hash !== this.head.hash)
+      throw new Error(`the log no longer holds seq ${this.head.seq} where it was written`);
   }
 
   /**
@@ -216,11 +319,14 @@ export class EventLog {
    * daily file are still the ones opened. If either was removed or replaced, the write went into the void and
    * must not be acknowledged.
    */
-  private async checkInPlace(file: OpenFile): Promise<void> {
-    const [dirNow, fileNow] = await Promise.all([stat(this.dir).catch(() => null), stat(path.join(this.dir, file.name)).catch(() => null)]);
-    if (dirNow?.ino !== this.dirIno || fileNow?.ino !== file.ino) {
+  private async checkInPlace(file: OpenFile | null): Promise<void> {
+    const [dirNow, fileNow] = await Promise.all([
+      stat(this.dir).catch(() => null),
+      file ? stat(path.join(this.dir, file.name)).catch(() => null) : null,
+    ]);
+    if (dirNow?.ino !== this.dirIno || (file && fileNow?.ino !== file.ino)) {
       throw new Error(
-        `${dirNow?.ino === this.dirIno ? `the daily file ${file.name}` : `the log directory ${this.dir}`} was removed or replaced ` +
+        `${dirNow?.ino === this.dirIno ? `the daily file ${file!.name}` : `the log directory ${this.dir}`} was removed or replaced ` +
           "while the log was open; writes are refused, as no one could read them back (restart to re-read the directory)",
       );
     }
