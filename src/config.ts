@@ -18,6 +18,8 @@ export interface Config {
   checkpointEveryMinutes: number;
   /** After a failed write or fsync, how often the log probes whether it can write again. */
   writeProbeMs: number;
+  /** On SIGTERM, how long in-flight requests may take before their connections are cut. */
+  shutdownDrainMs: number;
   /** GET /api/logs/stream: comment lines this often keep idle connections open; a client further behind is dropped. */
   stream: { heartbeatMs: number; clientBufferBytes: number };
   /** What counts as an anomaly, and what trend verdicts need (judged when asked, so not part of any snapshot). */
@@ -78,6 +80,7 @@ export const DEFAULTS = {
   alertTimeoutMs: 10_000,
   alertSweepSeconds: 60,
   writeProbeMs: 1000,
+  shutdownDrainSeconds: 10,
 } as const;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -98,6 +101,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     checkpointEveryMinutes:
       overrides.checkpointEveryMinutes ??
       integer(env.CHECKPOINT_EVERY_MINUTES, "CHECKPOINT_EVERY_MINUTES", DEFAULTS.checkpointEveryMinutes),
+    shutdownDrainMs:
+      overrides.shutdownDrainMs ?? integer(env.SHUTDOWN_DRAIN_SECONDS, "SHUTDOWN_DRAIN_SECONDS", DEFAULTS.shutdownDrainSeconds) * 1000,
     stream: overrides.stream ?? {
       heartbeatMs: positive(env.STREAM_HEARTBEAT_SECONDS, "STREAM_HEARTBEAT_SECONDS", DEFAULTS.streamHeartbeatSeconds) * 1000,
       clientBufferBytes: positive(env.STREAM_CLIENT_BUFFER_BYTES, "STREAM_CLIENT_BUFFER_BYTES", DEFAULTS.streamClientBufferBytes),

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "not_found"
   | "not_ready"
   | "log_unavailable"
+  | "shutting_down"
   | "log_locked"
   | "log_corrupt"
   | "internal_error";

@@ -4,14 +4,11 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Server } from "node:http";
-import { createApp } from "../src/api/app.js";
 import { ScriptlogService } from "../src/service/scriptlogService.js";
 import { DIRECT_IO, type LogIo } from "../src/store/eventLog.js";
-import { get, post, removeTempDirs, spawnServer, tempDir } from "./helpers/server.js";
+import { get, post, removeTempDirs, serveService, spawnServer, tempDir } from "./helpers/server.js";
 
 async function until(condition: () => Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
@@ -36,15 +33,14 @@ async function faultyServer(io: LogIo) {
   const events = path.join(tempDir(), "events");
   const service = await ScriptlogService.open(events, { io, writeProbeMs: 20 });
   await service.start();
-  const http: Server = createApp(service, { bodyLimit: 1 << 20 }).listen(0, "127.0.0.1");
-  await new Promise((r) => http.once("listening", r));
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const http = await serveService(service);
+  const url = http.url;
   return {
     events,
     url,
     service,
     stop: async () => {
-      await new Promise((r) => http.close(r));
+      await http.close();
       await service.close();
     },
   };

@@ -9,11 +9,26 @@ import { consoleRoutes } from "../web/routes.js";
 
 export interface AppOptions extends LiveRoutes {
   bodyLimit: number;
+  /** True once the server drains for shutdown: new requests are refused and every connection closed. */
+  stopping?: () => boolean;
 }
 
 export function createApp(service: ScriptlogService, options: AppOptions): Koa {
   const app = new Koa();
   app.use(handleErrors);
+  app.use(async (ctx, next) => {
+    // During shutdown: a request that arrives on a kept-alive connection is refused, and every answer,
+    // in-flight ones included, closes its connection, so no client keeps writing after the signal.
+    if (options.stopping?.()) {
+      ctx.set("Connection", "close");
+      throw new ScriptlogError("shutting_down", "the server is shutting down; retry against its successor");
+    }
+    try {
+      await next();
+    } finally {
+      if (options.stopping?.()) ctx.set("Connection", "close");
+    }
+  });
   // The web console answers GETs outside /api itself (HTML pages, HTML errors); everything else goes on.
   app.use(consoleRoutes(service));
   app.use(async (ctx, next) => {

@@ -36,7 +36,13 @@ export async function startServer(
       ),
   });
   const stream = new EventStream(service, config.stream);
-  const app = createApp(service, { bodyLimit: config.bodyLimit, stream, detection: config.detection });
+  let stopping: Promise<void> | null = null;
+  const app = createApp(service, {
+    bodyLimit: config.bodyLimit,
+    stream,
+    detection: config.detection,
+    stopping: () => stopping !== null,
+  });
   const server = app.listen(config.port, config.host);
   answerClientErrors(server);
   // Idle keep-alive sockets are closed by the client, never by us: a server closing one just as a client
@@ -51,14 +57,19 @@ export async function startServer(
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
-  let stopping: Promise<void> | null = null;
+  // Shutdown: stop listening, refuse new requests and close idle connections at once; let in-flight requests
+  // finish for at most the drain time, then cut whatever connections remain (a client trickling a body, or
+  // holding a socket open); then finish the appends already handed to the log and write the snapshot.
   const stop = () =>
     (stopping ??= (async () => {
       stream.close(); // open streams would keep the server from closing
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, config.shutdownDrainMs)));
+      await Promise.race([closed, deadline]);
+      clearTimeout(timer);
+      server.closeAllConnections();
       await service.close();
     })());
   try {

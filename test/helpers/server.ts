@@ -4,6 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { readConfig, type Config } from "../../src/config.js";
 import { startServer, type RunningServer } from "../../src/cli/serve.js";
+import { createApp, type AppOptions } from "../../src/api/app.js";
+import { EventStream } from "../../src/api/stream.js";
+import type { ScriptlogService } from "../../src/service/scriptlogService.js";
+import type { AddressInfo } from "node:net";
 import { REPO_ROOT } from "./corpus.js";
 
 export const BIN = path.join(REPO_ROOT, "bin/scriptlog.js");
@@ -85,4 +89,22 @@ export function logBytes(dir: string): string {
     .sort()
     .map((f) => f + "\n" + readFileSync(path.join(dir, f), "latin1"))
     .join("\n");
+}
+
+/** The HTTP app over a service opened by the test itself (fault injection, drain state), on an ephemeral port. */
+export async function serveService(
+  service: ScriptlogService,
+  options: Partial<AppOptions> = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const config = readConfig({});
+  const stream = new EventStream(service, config.stream);
+  const http = createApp(service, { bodyLimit: config.bodyLimit, stream, detection: config.detection, ...options }).listen(0, "127.0.0.1");
+  await new Promise((resolve) => http.once("listening", resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    close: async () => {
+      stream.close();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
 }
