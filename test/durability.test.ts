@@ -31,7 +31,9 @@ function dailyFile(events: string): string {
   return path.join(events, files[0]);
 }
 
-describe("durability and replay", () => {
+describe("durability and replay", function () {
+  // Several child servers per test: generous for a loaded machine; the tests wait for conditions, not time.
+  this.timeout(90_000);
   afterEach(removeTempDirs);
 
   it("rebuilds byte-identical read models after a restart", async () => {

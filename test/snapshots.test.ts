@@ -1,6 +1,7 @@
 // Start-up from read-model snapshots: only the events after a matching snapshot are projected; a snapshot of
 // another version, another log, or a damaged one is ignored with a message and the whole log is replayed.
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { get, post, removeTempDirs, runCli, spawnServer, tempDir } from "./helpers/server.js";
@@ -60,7 +61,15 @@ describe("snapshots and fast start", function () {
   });
 
   for (const [name, damage, message] of [
-    ["a truncated one", (p: string) => truncateSync(path.join(p, "analysis.json"), 100), /not used: damaged or out of step/],
+    ["a truncated one", (p: string) => truncateSync(path.join(p, "analysis.json"), 100), /not used: analysis\.json was changed/],
+    [
+      "an edited one that is still valid JSON",
+      (p: string) => {
+        const snapshot = JSON.parse(readFileSync(path.join(p, "summary.json"), "utf8"));
+        writeFileSync(path.join(p, "summary.json"), JSON.stringify({ ...snapshot, state: { ...snapshot.state, attempts: 999 } }));
+      },
+      /not used: summary\.json was changed after it was written \(its digest does not match\)/,
+    ],
     [
       "another analyzer's",
       (p: string) => {
@@ -72,8 +81,13 @@ describe("snapshots and fast start", function () {
     [
       "another projection version",
       (p: string) => {
+        // Written as an older version would have: its digest matches.
         const snapshot = JSON.parse(readFileSync(path.join(p, "sessions.json"), "utf8"));
-        writeFileSync(path.join(p, "sessions.json"), JSON.stringify({ ...snapshot, version: 1 }));
+        const text = JSON.stringify({ ...snapshot, version: 1 });
+        writeFileSync(path.join(p, "sessions.json"), text);
+        const meta = JSON.parse(readFileSync(path.join(p, "meta.json"), "utf8"));
+        meta.digests.sessions = createHash("sha256").update(text).digest("hex");
+        writeFileSync(path.join(p, "meta.json"), JSON.stringify(meta));
       },
       /not used: damaged or out of step \(sessions snapshot is version 1/,
     ],

@@ -1,7 +1,9 @@
 // Read-model snapshots on disk: one JSON file per read model, then meta.json (written last) naming the seq
-// and head they reflect, the version of each projection and of the analyzer, and the analyzer settings.
+// and head they reflect, the version of each projection and of the analyzer, the analyzer settings, and each
+// file's sha256 digest (a snapshot edited by hand is never served as truth).
 // Every file is written durably (temp file + fsync + rename). Here in the service layer: it joins the read
 // models with file storage.
+import { createHash, hash, type Hash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ANALYZER_VERSION } from "../analysis/version.js";
@@ -18,6 +20,8 @@ export interface SnapshotMeta {
   analyzer_version: number;
   settings: unknown;
   projections: Record<string, number>;
+  /** sha256 of each read model's file, checked at load: a changed file is never served as truth. */
+  digests: Record<string, string>;
 }
 
 const META = "meta.json";
@@ -48,14 +52,25 @@ function* snapshotChunks(name: string, snapshot: { version: number; seq: number;
   yield "}\n";
 }
 
+/** Passes the chunks on, feeding each to the digest. */
+function* digesting(chunks: Iterable<string>, digest: Hash): Generator<string> {
+  for (const chunk of chunks) {
+    digest.update(chunk);
+    yield chunk;
+  }
+}
+
 /** Writes every read model's snapshot, then the meta that makes them a set; returns the files written. */
 export async function writeSnapshots(models: ReadModels, dir: string, eventsDir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   const versions: Record<string, number> = {};
+  const digests: Record<string, string> = {};
   for (const [name, snapshot] of Object.entries(models.toJSON())) {
     const file = path.join(dir, `${name}.json`);
-    await writeDurablyChunks(file, snapshotChunks(name, snapshot));
+    const digest = createHash("sha256");
+    await writeDurablyChunks(file, digesting(snapshotChunks(name, snapshot), digest));
+    digests[name] = digest.digest("hex");
     versions[name] = snapshot.version;
     written.push(file);
   }
@@ -66,6 +81,7 @@ export async function writeSnapshots(models: ReadModels, dir: string, eventsDir:
     analyzer_version: ANALYZER_VERSION,
     settings: models.settings,
     projections: versions,
+    digests,
   };
   await writeDurably(path.join(dir, META), JSON.stringify(meta, null, 2) + "\n");
   return [...written, path.join(dir, META)];
@@ -87,7 +103,14 @@ export async function loadSnapshots(dir: string, options: ReadModelOptions): Pro
   if (JSON.stringify(meta.settings) !== JSON.stringify(models.settings)) return { reason: "made with other analyzer settings" };
   try {
     const json: Record<string, { version: number; seq: number; state: unknown }> = {};
-    for (const name of Object.keys(meta.projections)) json[name] = JSON.parse(await readFile(path.join(dir, `${name}.json`), "utf8"));
+    for (const name of Object.keys(meta.projections)) {
+      const bytes = await readFile(path.join(dir, `${name}.json`));
+      const digest = meta.digests?.[name];
+      if (digest === undefined) return { reason: `${META} records no digest of ${name}.json (made by an older version)` };
+      if (hash("sha256", bytes, "hex") !== digest)
+        return { reason: `${name}.json was changed after it was written (its digest does not match)` };
+      json[name] = JSON.parse(bytes.toString("utf8"));
+    }
     return { models: ReadModels.fromJSON(json, meta.head, options) };
   } catch (err) {
     return { reason: `damaged or out of step (${(err as Error).message})` };
