@@ -91,6 +91,50 @@ describe("scriptlog archive", function () {
     );
   });
 
+  it("after every daily file is archived: verify names the boundary, serve is ready with zero figures, and writes continue", async () => {
+    const dir = tempDir();
+    const events = path.join(dir, "events");
+    await threeDayLog(events);
+    const archived = await runCli([
+      "archive",
+      "--events-dir",
+      events,
+      "--before",
+      "2026-11-04",
+      "--to",
+      path.join(dir, "archive"),
+      "--json",
+    ]);
+    expect(archived.code, archived.stderr).to.equal(0);
+    const boundary = JSON.parse(archived.stdout).boundary;
+    expect(readdirSync(events).filter((f) => f.endsWith(".jsonl"))).to.deep.equal([]);
+
+    const verified = await runCli(["verify", "--dir", events]);
+    expect(verified.code, verified.stderr).to.equal(0);
+    expect(verified.stdout).to.include(
+      `ok: 0 events after the archive boundary at seq ${boundary.seq}, head seq ${boundary.seq} hash ${boundary.hash}`,
+    );
+
+    const server = await spawnServer(events);
+    try {
+      const health = await get(`${server.url}/health`);
+      expect(health.status).to.equal(200);
+      expect(health.body).to.deep.equal({ status: "ok", seq: 0 });
+      expect((await get(`${server.url}/api/logs/summary`)).body.summary).to.include({ total_attempts: 0, total_failures: 0 });
+      expect((await post(`${server.url}/api/logs/attempts`, { status: "failed", code: "x", log_id: "after" })).status).to.equal(201);
+      expect((await get(`${server.url}/health`)).body).to.deep.equal({ status: "ok", seq: boundary.seq + 1 });
+      expect((await get(`${server.url}/api/logs/summary`)).body.summary).to.include({ total_attempts: 1, total_failures: 1 });
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+    // Today's file, being written, is never archived, whatever --before says.
+    const again = await runCli(["archive", "--events-dir", events, "--before", "2999-01-01", "--to", path.join(dir, "archive"), "--json"]);
+    expect(JSON.parse(again.stdout).files).to.deep.equal([]);
+    const after = await runCli(["verify", "--dir", events]);
+    expect(after.stdout).to.include(`ok: 1 events after the archive boundary at seq ${boundary.seq}, head seq ${boundary.seq + 1}`);
+  });
+
   it("catches a changed byte in an archived file, and refuses to run beside a server", async () => {
     const dir = tempDir();
     const events = path.join(dir, "events");

@@ -28,7 +28,9 @@ export async function archiveLog(eventsDir: string, before: string, to: string):
   try {
     const boundary = readBoundary(eventsDir);
     const start: ChainHead = boundary ? { seq: boundary.seq, hash: boundary.hash } : EMPTY_HEAD;
-    const files = (await liveLogFiles(eventsDir)).filter((f) => f < `${before}.jsonl`);
+    // Never today's file (UTC): the server appends to it, and a file of an archived name is skipped on replay.
+    const until = [before, new Date().toISOString().slice(0, 10)].sort()[0];
+    const files = (await liveLogFiles(eventsDir)).filter((f) => f < `${until}.jsonl`);
     if (files.length === 0) return { files: [], boundary: boundary && start, to };
     // Verified on the way: an archive must never hold a broken chain.
     const lastArchived = await lastValueFrom(

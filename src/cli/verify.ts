@@ -23,6 +23,8 @@ export interface VerifyReport {
   /** The first problem found. */
   problem: { file: string; line: number | null; seq: number | null; reason: string } | null;
   torn_tail: TornTail | null;
+  /** Where the live chain starts, after `scriptlog archive`: the last archived event. */
+  archive_boundary?: { seq: number; hash: string } | null;
 }
 
 /** An archive made by `scriptlog archive`: its files' chain runs from the manifest's start to its end. */
@@ -88,7 +90,9 @@ export async function verifyLog(
   const report: VerifyReport = {
     ok: true,
     events: 0,
-    head: null,
+    // The live chain continues from the archive boundary, whether or not any event follows it yet.
+    head: boundary ? { seq: boundary.seq, hash: boundary.hash } : null,
+    archive_boundary: boundary ? { seq: boundary.seq, hash: boundary.hash } : null,
     checkpoints: notes.length,
     signatures_checked: key !== null,
     problem: null,
@@ -161,7 +165,9 @@ export async function verifyCommand(
   if (options.json) console.log(JSON.stringify(report));
   else if (report.ok) {
     console.log(
-      `ok: ${report.events} events, head seq ${report.head?.seq ?? 0}` +
+      `ok: ${report.events} events` +
+        (report.archive_boundary ? ` after the archive boundary at seq ${report.archive_boundary.seq}` : "") +
+        `, head seq ${report.head?.seq ?? 0}` +
         (report.head ? ` hash ${report.head.hash}` : "") +
         `; ${report.checkpoints} checkpoint${report.checkpoints === 1 ? "" : "s"}` +
         (report.checkpoints ? (report.signatures_checked ? ", signatures valid" : " (signatures not checked: no --pubkey)") : ""),

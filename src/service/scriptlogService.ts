@@ -186,8 +186,10 @@ export class ScriptlogService {
     const ahead = factsAhead(this.derivations, this.models);
     return new Promise<void>((resolve, reject) => {
       let end: number | null = null;
+      // After an archive the live chain starts at the boundary: a log with nothing after it is caught up at once.
+      const liveFrom = readBoundary(this.log.dir)?.seq ?? 0;
       const caughtUp = () => {
-        if (this.caughtUp || end === null || this.models.seq < end) return;
+        if (this.caughtUp || end === null || (this.models.seq < end && end > liveFrom)) return;
         this.caughtUp = true;
         Promise.resolve(this.checkpointer?.start()).then(resolve, reject);
       };
