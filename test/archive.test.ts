@@ -43,7 +43,7 @@ async function threeDayLog(events: string) {
 }
 
 describe("scriptlog archive", function () {
-  this.timeout(60_000);
+  this.timeout(120_000); // several CLI runs per test: generous for a loaded machine
   after(() => removeTempDirs());
 
   it("moves old days out compressed; both parts verify; read models cover the retained days", async () => {
