@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { BIN, get, post, removeTempDirs, spawnServer, tempDir } from "./helpers/server.js";
+import { BIN, get, post, removeTempDirs, spawnServer, tempDir, until } from "./helpers/server.js";
 
 /** The state letter of a process in /proc (R, S, Z…), or null once it is gone. */
 function processState(pid: number): string | null {
@@ -13,10 +13,6 @@ function processState(pid: number): string | null {
   } catch {
     return null;
   }
-}
-
-async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
 }
 
 describe("the writer lock", function () {

@@ -5,11 +5,7 @@ import { expect } from "chai";
 import { connect, type Socket } from "node:net";
 import path from "node:path";
 import { ScriptlogService } from "../src/service/scriptlogService.js";
-import { get, logBytes, post, removeTempDirs, serveService, spawnServer, tempDir, type ChildServer } from "./helpers/server.js";
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 10));
-}
+import { get, logBytes, post, removeTempDirs, serveService, spawnServer, tempDir, type ChildServer, until } from "./helpers/server.js";
 
 /** A raw connection to the server, collecting what it answers and noticing when the server closes it. */
 async function rawConnection(url: string) {

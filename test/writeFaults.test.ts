@@ -8,11 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ScriptlogService } from "../src/service/scriptlogService.js";
 import { DIRECT_IO, type LogIo } from "../src/store/eventLog.js";
-import { get, post, removeTempDirs, serveService, spawnServer, tempDir } from "./helpers/server.js";
-
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
-}
+import { get, post, removeTempDirs, serveService, spawnServer, tempDir, until } from "./helpers/server.js";
 
 /** How many stored lines record an attempt with this log_id. */
 function linesWith(events: string, logId: string): number {

@@ -112,3 +112,8 @@ export async function serveService(
     },
   };
 }
+
+/** Waits until a condition holds, however long a loaded machine takes (the test's timeout bounds it). */
+export async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
