@@ -61,7 +61,7 @@ describe("structured exceptions agree with parsed stderr on the shared corpus (e
         const dir = path.join(root, c.case);
         mkdirSync(dir);
         writeFileSync(path.join(dir, "main.py"), c.code);
-        runs.set(c.case, await runPython("main.py", { cwd: dir, bootstrap: true, timeoutMs: 20_000 }));
+        runs.set(c.case, await runPython("main.py", { cwd: dir, bootstrap: true }));
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);

@@ -8,7 +8,8 @@ export function runPython(code: string) {
   const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-run-"));
   try {
     writeFileSync(path.join(dir, "main.py"), code);
-    const p = spawnSync("python3", ["main.py"], { cwd: dir, encoding: "utf8", timeout: 20_000 });
+    // The timeout is a backstop against a hung script, not a deadline: a loaded machine is slow to start python3.
+    const p = spawnSync("python3", ["main.py"], { cwd: dir, encoding: "utf8", timeout: 300_000 });
     return p.status === 0
       ? { status: "success", code, stdout: p.stdout, output_files: [] }
       : { status: "failed", code, stderr: p.stderr, stdout: p.stdout, return_code: p.status ?? 1 };
