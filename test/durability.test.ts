@@ -162,7 +162,7 @@ describe("durability and replay", function () {
 });
 
 describe("stopping on SIGTERM at any moment", function () {
-  this.timeout(60_000);
+  this.timeout(180_000); // each test replays a 20,000-event log in a child: slow on a loaded machine
   afterEach(removeTempDirs);
 
   /** Runs `scriptlog serve` on a log of 20,000 attempts, sends SIGTERM once its output matches `when`. */
