@@ -2,6 +2,7 @@
 // the two code summaries (imports, calls, names), the text from the smallest unified diff hunks (jsdiff).
 import { structuredPatch } from "diff";
 import { normaliseNewlines, type CodeSummary } from "./codeSummary.js";
+import { fixExample, focusedChanges, type FixExample, type FixFocus, type FocusedChange } from "./fixExample.js";
 
 export interface Replacement {
   from: string;
@@ -23,13 +24,16 @@ export interface FixStrategy {
   hunks: string[];
   /** False when the codes differ too much for a diff within the edit budget. */
   diffed: boolean;
-  /** One entry per change, for counting the same change across fixes of one pattern. */
+  /**
+   * One entry per change, for counting the same change across fixes of one pattern: with a focus (where the
+   * failure was raised), only the changes that touch the failing statement or the names in the error.
+   */
   changes: FixChange[];
+  /** The failing statement and exactly what replaced it; null without a focus or when the fix left no trace on it. */
+  example: FixExample | null;
 }
 
-export type FixChange =
-  | { kind: "replaced"; from: string; to: string }
-  | { kind: "import_added" | "import_removed" | "call_added" | "call_removed" | "defined"; name: string };
+export type FixChange = FocusedChange | { kind: "import_removed"; name: string };
 
 /** A change in words: "`os.makedir` was replaced by `os.makedirs`". */
 export function describeChange(change: FixChange): string {
@@ -46,6 +50,10 @@ export function describeChange(change: FixChange): string {
       return `the call to \`${change.name}\` was removed`;
     case "defined":
       return `\`${change.name}\` was defined`;
+    case "argument_removed":
+      return `the \`${change.name}=\` argument of \`${change.call}()\` was dropped`;
+    case "argument_added":
+      return `\`${change.name}=\` was passed to \`${change.call}()\``;
   }
 }
 
@@ -117,7 +125,7 @@ function replacements(removed: string[], added: string[], candidatesTo: string[]
   return pairs.sort((x, y) => x.from.localeCompare(y.from));
 }
 
-export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: string, right: CodeSummary): FixStrategy {
+export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: string, right: CodeSummary, focus: FixFocus | null = null): FixStrategy {
   const replaced = replacements(minus(wrong.references, right.references), minus(right.references, wrong.references), right.references);
   const replacedFrom = new Set(replaced.map((r) => r.from));
   const replacedTo = new Set(replaced.map((r) => r.to));
@@ -136,7 +144,8 @@ export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: st
   });
   const hunks = (patch?.hunks ?? []).map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join("\n"));
   const changed = (patch?.hunks ?? []).flatMap((h) => h.lines);
-  const changes: FixChange[] = [
+  const example = focus ? fixExample(normaliseNewlines(wrongCode), normaliseNewlines(rightCode), focus) : null;
+  const changes: FixChange[] = focus ? focusedChanges(example, focus, wrong, right) : [
     ...replaced.map((r) => ({ kind: "replaced" as const, from: r.from, to: r.to })),
     ...strategy.imports_added.map((name) => ({ kind: "import_added" as const, name })),
     ...strategy.imports_removed.map((name) => ({ kind: "import_removed" as const, name })),
@@ -151,6 +160,7 @@ export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: st
     hunks,
     diffed: patch !== undefined,
     changes,
+    example,
   };
 }
 

@@ -1,6 +1,7 @@
 // API misuse: an AttributeError on a module or on an object a library made — which library, which
 // attribute was wrong, and (from fixes) what replaced it.
-import { topLevel, type CodeSummary } from "./codeSummary.js";
+import { frameLibrary, topLevel, type CodeSummary } from "./codeSummary.js";
+import { errorNames, importBindings } from "./lessons.js";
 import { leaf, type FixStrategy } from "./fixStrategy.js";
 import { STDLIB_MODULES } from "./stdlibExceptions.generated.js";
 
@@ -9,23 +10,6 @@ export interface ApiMisuse {
   /** `module os`, or the type whose object lacked the attribute (`DataFrame`). */
   object: string;
   attribute: string;
-}
-
-/** Local name → module it was imported from: `np` → numpy, `Image` → PIL. (Statements come normalised: single spaces.) */
-export function importedNames(summary: CodeSummary): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const statement of summary.imports) {
-    const imported = statement.indexOf(" import ");
-    const from = statement.startsWith("from ") && imported > 0 ? statement.slice(5, imported) : null;
-    const list = from === null ? statement.slice("import ".length) : statement.slice(imported + " import ".length);
-    const parts = (from !== null && list.startsWith("(") && list.endsWith(")") ? list.slice(1, -1) : list).split(",");
-    for (const part of parts) {
-      const [name, alias] = part.trim().split(" as ");
-      if (!name || name === "*") continue;
-      names.set(alias ?? (from !== null ? name : topLevel(name)), topLevel(from ?? name));
-    }
-  }
-  return names;
 }
 
 const DOTTED_CHAIN = /\b[A-Za-z_]\w*(?:\.\w+)*/g;
@@ -54,7 +38,7 @@ export function apiMisuse(
   const [, type, attribute] = onObject;
   if (type === "NoneType") return null;
   // The name the attribute was looked up on, if the script imported it (`np.float` → numpy) …
-  const names = importedNames(summary);
+  const names = importBindings(summary);
   const root = failingLine ? lookupRoot(failingLine, attribute) : null;
   const library = (root !== null ? names.get(root) : undefined) ?? soleThirdParty(libraries);
   return library ? { library, object: type, attribute } : null;
@@ -70,4 +54,41 @@ function soleThirdParty(libraries: readonly string[]): string | null {
 export function replacementFor(misuse: ApiMisuse, strategy: FixStrategy): string | null {
   const replaced = strategy.replaced.find((r) => leaf(r.from) === misuse.attribute);
   return replaced ? leaf(replaced.to) : null;
+}
+
+/**
+ * The libraries a failure is about — not every module the script imports: the module of a dotted exception
+ * type (`json.decoder.JSONDecodeError` → json), the library whose code raised it (the innermost frame, when it
+ * is a library's), the module the message names (`module 'os' has no attribute …`), and the imported name the
+ * failing expression reaches the named attribute or callee through (`MapsBridge.AppendNotes(…)` → MapsBridge).
+ */
+export function attributedLibraries(
+  errorType: string | null,
+  message: string | null,
+  frameFiles: readonly string[],
+  failingLine: string | null,
+  summary: CodeSummary,
+  libraries: readonly string[],
+): string[] {
+  const found = new Set<string>();
+  if (errorType?.includes(".")) found.add(topLevel(errorType));
+  const innermost = frameFiles[frameFiles.length - 1];
+  const raisedIn = innermost ? frameLibrary(innermost) : null;
+  if (raisedIn) found.add(raisedIn);
+  const first = message?.split("\n")[0] ?? "";
+  const named = /^(?:partially initialized )?module '([\w.]+)'|^No module named '([\w.]+)'|^cannot import name '\w+' from '([\w.]+)'/.exec(first);
+  if (named) found.add(topLevel(named[1] ?? named[2] ?? named[3]));
+  const misuse = apiMisuse(errorType, message, failingLine, summary, libraries);
+  if (misuse) found.add(misuse.library);
+  if (failingLine && errorType !== "NameError" && errorType !== "UnboundLocalError") {
+    const bindings = importBindings(summary);
+    for (const name of errorNames(message)) {
+      const root = name.includes(".") ? null : lookupRoot(failingLine, name);
+      const library = root !== null ? bindings.get(root) : undefined;
+      if (library) found.add(library);
+    }
+  }
+  found.delete("builtins");
+  found.delete("__main__");
+  return [...found].sort();
 }

@@ -43,6 +43,13 @@ export function replaceQuoted(text: string, replace: (inner: string, from: numbe
   }
   return out + text.slice(copied);
 }
+// Short quoted literals that are the mistake itself, never a value: a keyword (`expected 'except' or
+// 'finally' block`) or an operator, bracket or other punctuation (`cannot include '#'`, `'(' was never closed`).
+export const PYTHON_KEYWORDS: ReadonlySet<string> = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
+);
+const PUNCTUATION = /^[^\w\s'"]{1,3}$/;
+const isMistakeLiteral = (inner: string) => PYTHON_KEYWORDS.has(inner) || PUNCTUATION.test(inner);
 
 /** The message with its varying parts replaced by placeholders. */
 export function messageTemplate(message: string | null): string {
@@ -52,6 +59,7 @@ export function messageTemplate(message: string | null): string {
   text = text.replace(/\[Errno \d+\]/g, "[Errno <N>]");
   const quoted = text;
   text = replaceQuoted(quoted, (inner, from, to) => {
+    if (isMistakeLiteral(inner)) return `'${inner}'`;
     if (!IDENTIFIER.test(inner)) return "<STR>";
     OBJECT_AFTER.lastIndex = to;
     return afterIdentifierContext(quoted, from) || OBJECT_AFTER.test(quoted) ? `'${inner}'` : "<STR>";

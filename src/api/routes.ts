@@ -2,7 +2,16 @@
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
 import { aiContext, learningSummary } from "../analysis/recommendations.js";
-import { analysisReport, commonErrors, filteredPatterns, libraryIssues, rankedRecommendations } from "../projections/analysis.js";
+import {
+  analysisReport,
+  commonErrors,
+  filteredPatterns,
+  libraryIssues,
+  rankedRecommendations,
+  type RuleFilter,
+} from "../projections/analysis.js";
+
+const DEFAULT_MAX_RULES = 10;
 import { recentFailures } from "../projections/failures.js";
 import { sessionSummary, sessionView } from "../projections/sessions.js";
 import { recentSuccesses } from "../projections/successes.js";
@@ -138,10 +147,18 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   });
 
   router.get("/api/logs/ai-context", (ctx) => {
-    const q = parseQuery<{ max_examples: number; max_chars: number; format: "markdown" | "json" }>(querySchemas.aiContext, ctx.query);
-    const { context, rules } = aiContext(rankedRecommendations(states().analysis), q.max_examples, q.max_chars);
-    const shaped = q.format === "json" ? rules.map((r) => ({ rule: r.rule, example: r.example, evidence: r.evidence })) : context;
-    ctx.body = { success: true, format: q.format, context: shaped, rules, generated_from_seq: service.models.seq };
+    const q = parseQuery<{ max_rules?: number; max_examples?: number; max_chars: number; format: "markdown" | "json" } & RuleFilter>(
+      querySchemas.aiContext,
+      ctx.query,
+    );
+    if (q.max_rules !== undefined && q.max_examples !== undefined && q.max_rules !== q.max_examples)
+      throw new ScriptlogError("invalid_query", "max_examples is another name for max_rules: give one, or both equal", { parameter: "max_examples" });
+    const filters: RuleFilter = {};
+    for (const key of ["library", "category", "ai_model"] as const) if (q[key] !== undefined) filters[key] = q[key];
+    const maxRules = q.max_rules ?? q.max_examples ?? DEFAULT_MAX_RULES;
+    const { context, rules } = aiContext(rankedRecommendations(states().analysis, filters), maxRules, q.max_chars);
+    const shaped = q.format === "json" ? rules.map((r) => ({ id: r.id, rule: r.rule, example: r.example, evidence: r.evidence })) : context;
+    ctx.body = { success: true, format: q.format, context: shaped, rules, filters, max_rules: maxRules, generated_from_seq: service.models.seq };
   });
 
   return router;

@@ -116,7 +116,11 @@ export const querySchemas = {
   failures: { limit: limitParam, unfixed_only: booleanParam },
   successes: { limit: limitParam },
   aiContext: {
-    max_examples: { type: "integer", minimum: 1, maximum: 100, default: 10 },
+    max_rules: { type: "integer", minimum: 1, maximum: 100, description: "at most this many rules (default 10)" },
+    max_examples: { type: "integer", minimum: 1, maximum: 100, description: "the seed's name for max_rules" },
+    library: { type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description: "only failures attributed to this top-level module" },
+    category: { enum: ERROR_CATEGORIES, description: "only failures of this error category" },
+    ai_model: { type: "string", minLength: 1, maxLength: 200, description: "only sessions whose failures this model wrote" },
     max_chars: { type: "integer", minimum: 200, maximum: 100000, default: 4000 },
     format: { enum: ["markdown", "json"], default: "markdown" },
   },

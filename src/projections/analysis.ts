@@ -1,8 +1,8 @@
 // The analyzer's read model: failures grouped by error_type, category and pattern; what fixes of each pattern
 // changed; library issues; success rates per ai_model. Everything the analysis endpoints rank and shape.
-import { describeChange, changedLines, type FixChange } from "../analysis/fixStrategy.js";
+import { describeChange, type FixChange } from "../analysis/fixStrategy.js";
 import { apiMisuse, replacementFor } from "../analysis/libraryMisuse.js";
-import { recommendations, type PatternEvidence, type TopFix } from "../analysis/recommendations.js";
+import { HALF_LIFE_DAYS, recommendations, type PatternEvidence, type Recommendation, type TopFix } from "../analysis/recommendations.js";
 import { STDLIB_MODULES } from "../analysis/stdlibExceptions.generated.js";
 import { timestampMillis } from "../events/validation.js";
 import type { AttemptRecord } from "./attempts.js";
@@ -19,6 +19,16 @@ export interface ErrorGroup {
   example_log_id: string;
 }
 
+/** What one session saw of a pattern: the unit rules are ranked by (retries within a session count once). */
+export interface SessionEvidence {
+  failures: number;
+  fixed: number;
+  /** Timestamp of its latest failure of the pattern. */
+  last: string;
+  /** The ai_model of its first failure of the pattern. */
+  ai_model: string | null;
+}
+
 export interface PatternGroup {
   pattern: string;
   error_type: string | null;
@@ -26,19 +36,26 @@ export interface PatternGroup {
   template: string;
   count: number;
   fixed: number;
-  sessions: Set<string>;
+  /** By session as the summary counts them: an inferred session, else the attempt's own. */
+  sessions: Map<string, SessionEvidence>;
   fingerprints: Set<string>;
   first_seen: string;
   last_seen: string;
   /** The latest few, newest first. */
   example_log_ids: string[];
   failing_line: string | null;
+  /** The latest real message (first line): rule text quotes it, never the template. */
+  message: string | null;
+  /** Failures that were slips about the script's own names. */
+  slips: number;
   suggestions: Map<string, number>;
   libraries: Map<string, number>;
-  /** JSON of a FixChange → in how many fixes of this pattern it was made. */
+  /** JSON of a FixChange (touching the failing statement or the error's names) → in how many fixes of this pattern. */
   changes: Map<string, number>;
-  /** The changed lines of the latest fix. */
+  /** The failing statement and what replaced it, from the latest fix that replaced it. */
   example: { log_id: string; wrong: string[]; right: string[] } | null;
+  /** The failing statement of the latest fix that removed it and put nothing in its place. */
+  removal: { log_id: string; wrong: string[] } | null;
 }
 
 export interface MisuseGroup {
@@ -67,6 +84,10 @@ export interface ModelGroup {
 }
 
 export interface AnalysisState {
+  /** Bumped by every event the analysis takes in: what derived answers are cached against. */
+  revision: number;
+  /** Dotted calls of scripts that succeeded, by their last part: `get_cmap` → {`plt.get_cmap`: 3}. */
+  successCalls: Map<string, Map<string, number>>;
   byType: Map<string | null, ErrorGroup>;
   byCategory: Map<string | null, ErrorGroup>;
   byPattern: Map<string, PatternGroup>;
@@ -99,9 +120,9 @@ function patternGroup(state: AnalysisState, derived: Projected<"AttemptFailed">[
     const { record } = derived;
     group = {
       pattern: derived.pattern, error_type: derived.error_type, error_category: derived.error_category,
-      template: derived.pattern.slice(derived.pattern.indexOf(": ") + 2), count: 0, fixed: 0, sessions: new Set(),
+      template: derived.pattern.slice(derived.pattern.indexOf(": ") + 2), count: 0, fixed: 0, sessions: new Map(),
       fingerprints: new Set(), first_seen: record.timestamp, last_seen: record.timestamp, example_log_ids: [],
-      failing_line: null, suggestions: new Map(), libraries: new Map(), changes: new Map(), example: null,
+      failing_line: null, message: null, slips: 0, suggestions: new Map(), libraries: new Map(), changes: new Map(), example: null, removal: null,
     };
     state.byPattern.set(derived.pattern, group);
   }
@@ -115,16 +136,24 @@ function libraryGroup(state: AnalysisState, library: string): LibraryGroup {
 }
 
 function countAttempt(state: AnalysisState, record: AttemptRecord): void {
+  state.revision++;
   let model = state.byModel.get(record.ai_model);
   if (!model) state.byModel.set(record.ai_model, (model = { ai_model: record.ai_model, attempts: 0, successes: 0 }));
   model.attempts++;
   if (record.status === "success") model.successes++;
-  for (const library of record.libraries) {
-    const group = libraryGroup(state, library);
-    group.attempts++;
-    if (record.status === "failed") group.failures++;
-  }
+  for (const library of record.libraries) libraryGroup(state, library).attempts++;
   if (state.latest === null || record.timestamp > state.latest) state.latest = record.timestamp;
+}
+
+function countSuccess(state: AnalysisState, derived: Projected<"AttemptSucceeded">["derived"]): void {
+  for (const call of derived.summary.calls) {
+    const dot = call.lastIndexOf(".");
+    if (dot < 0) continue;
+    const leafName = call.slice(dot + 1);
+    let calls = state.successCalls.get(leafName);
+    if (!calls) state.successCalls.set(leafName, (calls = new Map()));
+    increment(calls, call);
+  }
 }
 
 function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">["derived"]): void {
@@ -133,18 +162,27 @@ function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">[
   tally(state.byCategory, record.error_category, record);
   const group = patternGroup(state, derived);
   group.count++;
-  group.sessions.add(record.session_id);
+  const sessionId = derived.inferred?.session_id ?? record.session_id;
+  const session = group.sessions.get(sessionId);
+  if (session) {
+    session.failures++;
+    if (record.timestamp > session.last) session.last = record.timestamp;
+  } else group.sessions.set(sessionId, { failures: 1, fixed: 0, last: record.timestamp, ai_model: record.ai_model });
   group.fingerprints.add(derived.fingerprint);
+  if (derived.slip) group.slips++;
   if (record.timestamp < group.first_seen) group.first_seen = record.timestamp;
   if (record.timestamp >= group.last_seen) {
     group.last_seen = record.timestamp;
     group.example_log_ids = [record.log_id, ...group.example_log_ids].slice(0, EXAMPLES);
     group.failing_line = derived.failing_line ?? group.failing_line;
+    group.message = derived.error_message?.split("\n")[0] ?? group.message;
   }
   if (derived.suggestion) increment(group.suggestions, derived.suggestion);
-  for (const library of record.libraries) {
+  for (const library of derived.error_libraries) {
     increment(group.libraries, library);
-    increment(libraryGroup(state, library).patterns, derived.pattern);
+    const issues = libraryGroup(state, library);
+    issues.failures++;
+    increment(issues.patterns, derived.pattern);
   }
   const misuse = apiMisuse(derived.error_type, derived.error_message, derived.failing_line, derived.summary, record.libraries);
   if (misuse) {
@@ -155,17 +193,20 @@ function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">[
   }
 }
 
-function countFix(state: AnalysisState, { failure, strategy }: Fix): void {
+function countFix(state: AnalysisState, { failure, session_id, strategy }: Fix): void {
+  state.revision++;
   const fixed = (group: ErrorGroup | undefined) => group && group.fixed++;
   fixed(state.byType.get(failure.error_type));
   fixed(state.byCategory.get(failure.error_category));
   const group = failure.pattern === null ? undefined : state.byPattern.get(failure.pattern);
   if (!group) return;
   group.fixed++;
+  const session = group.sessions.get(session_id);
+  if (session) session.fixed++;
   for (const change of new Set(strategy.changes.map((c) => JSON.stringify(c)))) increment(group.changes, change);
-  const names = [...group.template.matchAll(/'([A-Za-z_][\w.]*)'/g)].map((m) => m[1]);
-  const lines = changedLines(strategy, { failingLine: group.failing_line, names });
-  if (lines.wrong.length || lines.right.length) group.example = { log_id: failure.log_id, ...lines };
+  const example = strategy.example;
+  if (example?.removed) group.removal = { log_id: failure.log_id, wrong: example.wrong };
+  else if (example) group.example = { log_id: failure.log_id, wrong: example.wrong, right: example.right };
   for (const library of failure.libraries) {
     const misuse = state.byLibrary.get(library)?.misuse.get(group.pattern);
     if (!misuse) continue;
@@ -180,8 +221,10 @@ const pairs = <K, V>(map: Map<K, V>) => [...map];
 /* eslint-disable @typescript-eslint/no-explicit-any -- the snapshot JSON is what toJSON of this version wrote */
 export const analysisProjection: Projection<AnalysisState, any> = {
   name: "analysis",
-  version: 3,
-  initial: () => ({ byType: new Map(), byCategory: new Map(), byPattern: new Map(), byLibrary: new Map(), byModel: new Map(), latest: null }),
+  version: 4,
+  initial: () => ({
+    revision: 0, successCalls: new Map(), byType: new Map(), byCategory: new Map(), byPattern: new Map(), byLibrary: new Map(), byModel: new Map(), latest: null,
+  }),
   reducers: {
     AttemptFailed(state, { derived }) {
       countAttempt(state, derived.record);
@@ -190,6 +233,7 @@ export const analysisProjection: Projection<AnalysisState, any> = {
     },
     AttemptSucceeded(state, { derived }) {
       countAttempt(state, derived.record);
+      countSuccess(state, derived);
       derived.fixes.forEach((fix) => countFix(state, fix));
       return state;
     },
@@ -199,10 +243,12 @@ export const analysisProjection: Projection<AnalysisState, any> = {
     },
   },
   toJSON: (state) => ({
+    revision: state.revision,
+    success_calls: [...state.successCalls].map(([leafName, calls]) => [leafName, pairs(calls)]),
     by_error_type: [...state.byType.values()],
     by_error_category: [...state.byCategory.values()],
     by_pattern: [...state.byPattern.values()].map((g) => ({
-      ...g, sessions: [...g.sessions], fingerprints: [...g.fingerprints], suggestions: pairs(g.suggestions), libraries: pairs(g.libraries), changes: pairs(g.changes),
+      ...g, sessions: pairs(g.sessions), fingerprints: [...g.fingerprints], suggestions: pairs(g.suggestions), libraries: pairs(g.libraries), changes: pairs(g.changes),
     })),
     by_library: [...state.byLibrary.values()].map((l) => ({
       ...l, patterns: pairs(l.patterns), misuse: [...l.misuse.values()].map((m) => ({ ...m, replaced_with: pairs(m.replaced_with) })),
@@ -211,11 +257,13 @@ export const analysisProjection: Projection<AnalysisState, any> = {
     latest: state.latest,
   }),
   fromJSON: (json) => ({
+    revision: json.revision,
+    successCalls: new Map(json.success_calls.map(([leafName, calls]: [string, Array<[string, number]>]) => [leafName, new Map(calls)])),
     byType: new Map(json.by_error_type.map((g: ErrorGroup) => [g.key, { ...g }])),
     byCategory: new Map(json.by_error_category.map((g: ErrorGroup) => [g.key, { ...g }])),
     byPattern: new Map(
       json.by_pattern.map((g: any) => [g.pattern, {
-        ...g, sessions: new Set(g.sessions), fingerprints: new Set(g.fingerprints), suggestions: new Map(g.suggestions), libraries: new Map(g.libraries), changes: new Map(g.changes),
+        ...g, sessions: new Map(g.sessions.map(([id, e]: [string, SessionEvidence]) => [id, { ...e }])), fingerprints: new Set(g.fingerprints), suggestions: new Map(g.suggestions), libraries: new Map(g.libraries), changes: new Map(g.changes),
       }]),
     ),
     byLibrary: new Map(
@@ -405,23 +453,77 @@ export function modelRates(state: AnalysisState, sessionsByModel: Map<string | n
     });
 }
 
-export function patternEvidence(state: AnalysisState): PatternEvidence[] {
-  return [...state.byPattern.values()].map((g) => ({
-    pattern: g.pattern, error_type: g.error_type, error_category: g.error_category, template: g.template, count: g.count,
-    sessions: g.sessions.size, fixed: g.fixed, last_seen: g.last_seen, suggestion: topSuggestion(g), failing_line: g.failing_line,
-    library: topLibrary(g), fixes: topFixes(g), fix_example: g.example,
-  }));
+/** Which failures rules are made from: those of one library, category or ai_model (all by default). */
+export interface RuleFilter {
+  library?: string;
+  category?: string;
+  ai_model?: string;
 }
 
-/** The library a pattern is most about: the module it names, else the non-standard library most of its failures used. */
+const DAY = 86_400_000;
+
+/** A pattern's evidence over the sessions the filter keeps (all of them without an ai_model); null if none. */
+function evidenceOf(state: AnalysisState, g: PatternGroup, aiModel: string | undefined): PatternEvidence | null {
+  const now = state.latest ? Date.parse(state.latest) : 0;
+  const sessions: string[] = [];
+  const fixedSessions: string[] = [];
+  let failures = 0;
+  let fixed = 0;
+  let recency = 0;
+  let lastSeen = "";
+  for (const [id, e] of g.sessions) {
+    if (aiModel !== undefined && e.ai_model !== aiModel) continue;
+    sessions.push(id);
+    if (e.fixed > 0) fixedSessions.push(id);
+    failures += e.failures;
+    fixed += e.fixed;
+    recency += Math.pow(2, -Math.max(0, now - Date.parse(e.last)) / (HALF_LIFE_DAYS * DAY)) || 0;
+    if (e.last > lastSeen) lastSeen = e.last;
+  }
+  if (failures === 0) return null;
+  const attribute = /has no attribute '(\w+)'/.exec(g.template)?.[1];
+  const alternatives = attribute
+    ? byCount(state.successCalls.get(attribute) ?? [])
+        .filter(([call]) => !g.template.includes(`'${call.slice(0, call.lastIndexOf("."))}'`))
+        .slice(0, 3)
+        .map(([call, count]) => ({ call, count }))
+    : [];
+  return {
+    pattern: g.pattern, error_type: g.error_type, error_category: g.error_category, template: g.template, message: g.message,
+    failures, fixed, sessions, fixed_sessions: fixedSessions, recency, last_seen: lastSeen, slip: g.slips * 2 > g.count,
+    suggestion: topSuggestion(g), failing_line: g.failing_line, library: topLibrary(g), fixes: topFixes(g),
+    example: g.example, removal: g.removal, alternatives,
+  };
+}
+
+export function patternEvidence(state: AnalysisState, filter: RuleFilter = {}): PatternEvidence[] {
+  return [...state.byPattern.values()]
+    .filter((g) => filter.category === undefined || g.error_category === filter.category)
+    .filter((g) => filter.library === undefined || g.libraries.has(filter.library))
+    .map((g) => evidenceOf(state, g, filter.ai_model))
+    .filter((p): p is PatternEvidence => p !== null);
+}
+
+/** The library a pattern is most about: the module it names, else the library most of its failures are attributed to. */
 function topLibrary(g: PatternGroup): string | null {
   const named = /^(?:module|No module named) '([\w]+)/.exec(g.template);
   if (named) return named[1];
-  return byCount(g.libraries).find(([l, count]) => !STDLIB_MODULES.has(l) && count * 2 >= g.count)?.[0] ?? null;
+  return byCount(g.libraries).find(([, count]) => count * 2 >= g.count)?.[0] ?? null;
 }
 
-export function rankedRecommendations(state: AnalysisState) {
-  return recommendations(patternEvidence(state), state.latest);
+// Rules are asked for far more often than the state changes: cached per state, filter and revision.
+const ruleCache = new WeakMap<AnalysisState, Map<string, { revision: number; rules: Recommendation[] }>>();
+
+export function rankedRecommendations(state: AnalysisState, filter: RuleFilter = {}): Recommendation[] {
+  const key = JSON.stringify([filter.library ?? null, filter.category ?? null, filter.ai_model ?? null]);
+  let cache = ruleCache.get(state);
+  if (!cache) ruleCache.set(state, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit && hit.revision === state.revision) return hit.rules;
+  const rules = recommendations(patternEvidence(state, filter));
+  if (cache.size > 64) cache.clear();
+  cache.set(key, { revision: state.revision, rules });
+  return rules;
 }
 
 /** Everything GET /api/logs/analysis shows (and an export's latest_analysis.json holds). */

@@ -24,6 +24,9 @@ export interface AttemptRecord {
   error_category: string | null;
   pattern: string | null;
   fingerprint: string | null;
+  /** The failing statement's lines in the code (1-based, inclusive); 0 when unknown, and for successes. */
+  failing_from: number;
+  failing_to: number;
   /** Top-level modules the attempt used (one shared array per distinct set). */
   libraries: readonly string[];
   fixed_by: string | null;
@@ -80,6 +83,8 @@ export function newRecord(
     error_category: intern(failure?.error_category),
     pattern: intern(failure?.pattern),
     fingerprint: failure?.fingerprint ?? null,
+    failing_from: failure?.failing_span?.[0] ?? 0,
+    failing_to: failure?.failing_span?.[1] ?? 0,
     libraries: internList(derived.libraries),
     fixed_by: null,
     inferred_previous_attempt_id: null,
@@ -96,7 +101,7 @@ function add(state: AttemptsState, { derived }: Projected<"AttemptFailed" | "Att
 
 export const attemptsProjection: Projection<AttemptsState, AttemptRecord[]> = {
   name: "attempts",
-  version: 2,
+  version: 3,
   initial: () => ({ byId: new Map() }),
   reducers: {
     AttemptFailed: add,

@@ -1,9 +1,11 @@
 // Derived facts: computed from the log on every replay, never stored in it, so an analyzer change plus a
 // rebuild re-derives all of history.
 import { hash } from "node:crypto";
-import { librariesUsed, summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
+import { librariesUsed, normaliseNewlines, summariseCode, type CodeSummary } from "../analysis/codeSummary.js";
 import { analyseFailure, type FailureAnalysis } from "../analysis/failure.js";
 import { fixStrategy, type FixStrategy } from "../analysis/fixStrategy.js";
+import { errorNames, failingLineNumber, isSlip, statementAt, statementSpans } from "../analysis/lessons.js";
+import { attributedLibraries } from "../analysis/libraryMisuse.js";
 import { errorFingerprint, innermostScriptFrame, messageTemplate, normaliseCodeLine, patternKey } from "../analysis/patterns.js";
 import { lineSignature } from "../analysis/similarity.js";
 import { codeRead, MAX_CODE_CHARS, MAX_FRAMES, MAX_STDERR_CHARS } from "../analysis/limits.js";
@@ -39,11 +41,19 @@ export interface DerivedFailure extends FailureAnalysis, DerivedAttempt {
   fingerprint: string;
   /** The script's own line that raised it, as written. */
   failing_line: string | null;
+  /** The lines (1-based, inclusive) of the statement that holds it, in the code as recorded; null if not found. */
+  failing_span: [number, number] | null;
+  /** A slip about the script's own names, not a fact about an API (see analysis/lessons.ts). */
+  slip: boolean;
+  /** The libraries the failure is about (not every import): see attributedLibraries. */
+  error_libraries: string[];
 }
 
 /** A failure fixed by a later success, with what the fix changed. */
 export interface Fix {
   failure: AttemptRecord;
+  /** The session the failure counts in (inferred or its own), as the summary counts sessions. */
+  session_id: string;
   success: AttemptRecord;
   strategy: FixStrategy;
   /** Made by session inference, not recorded by the service. */
@@ -130,6 +140,8 @@ export function deriveFailure(data: AttemptFailedData, summarise: Summariser = s
     const analysis = analyseFailure(data);
     const template = messageTemplate(analysis.error_message);
     const frame = innermostScriptFrame(analysis.frames, data.code);
+    const code = normaliseNewlines(codeRead(data.code));
+    const line = frame ? failingLineNumber(code, frame.line, frame.source) : null;
     const attempt = deriveAttempt(data, analysis.frames.map((f) => f.file), analysis.error_type, [`error:${analysis.error_category}`], summarise, unread(data, analysis.frames_omitted));
     return {
       ...analysis,
@@ -137,6 +149,16 @@ export function deriveFailure(data: AttemptFailedData, summarise: Summariser = s
       pattern: patternKey(analysis.error_type, template),
       fingerprint: errorFingerprint(analysis.error_type, template, normaliseCodeLine(frame?.source ?? null)),
       failing_line: frame?.source ?? null,
+      failing_span: line === null ? null : statementAt(statementSpans(code), line),
+      slip: isSlip(analysis.error_type, analysis.error_message, attempt.summary),
+      error_libraries: attributedLibraries(
+        analysis.error_type,
+        analysis.error_message,
+        analysis.frames.map((f) => f.file),
+        frame?.source ?? null,
+        attempt.summary,
+        attempt.libraries,
+      ),
     };
   } catch (err) {
     const error_type = data.error_type?.trim() ? data.error_type : null;
@@ -155,6 +177,9 @@ export function deriveFailure(data: AttemptFailedData, summarise: Summariser = s
       pattern: patternKey(error_type, ""),
       fingerprint: errorFingerprint(error_type, "", ""),
       failing_line: null,
+      failing_span: null,
+      slip: false,
+      error_libraries: [],
     };
   }
 }
@@ -175,17 +200,24 @@ function failedAnalysis(data: AttemptData, err: unknown, tags: string[]): Derive
 
 const NO_FIX_STRATEGY = fixStrategy("", NO_CODE_SUMMARY, "", NO_CODE_SUMMARY);
 
-export function fixBetween(failure: AttemptRecord, success: AttemptRecord, context: Pick<DeriveContext, "codeOf" | "analyzer">, inferred: boolean): Fix {
-  if (!context.analyzer) return { failure, success, strategy: NO_FIX_STRATEGY, inferred };
+export function fixBetween(
+  failure: AttemptRecord,
+  success: AttemptRecord,
+  context: Pick<DeriveContext, "codeOf" | "analyzer" | "sessions">,
+  inferred: boolean,
+): Fix {
+  const session_id = effectiveSession(context.sessions, failure.session_id);
+  if (!context.analyzer) return { failure, session_id, success, strategy: NO_FIX_STRATEGY, inferred };
   let strategy = NO_FIX_STRATEGY;
   try {
     const wrong = context.codeOf(failure);
     const right = context.codeOf(success);
-    strategy = fixStrategy(codeRead(wrong.code), wrong.summary, codeRead(right.code), right.summary);
+    const focus = failure.failing_from > 0 ? { from: failure.failing_from, to: failure.failing_to, names: errorNames(failure.pattern) } : null;
+    strategy = fixStrategy(codeRead(wrong.code), wrong.summary, codeRead(right.code), right.summary, focus);
   } catch {
     // a fix whose diff cannot be made still fixes: it just tells nothing about what changed
   }
-  return { failure, success, strategy, inferred };
+  return { failure, session_id, success, strategy, inferred };
 }
 
 const NO_SIGNATURE = new Uint32Array(0);
