@@ -5,6 +5,7 @@ import { diffArrays } from "diff";
 import { summariseCode, type CodeSummary } from "./codeSummary.js";
 import { importsBinding, keywordArguments, statementSpans } from "./lessons.js";
 import { tokenizePython } from "./pythonTokens.js";
+import { editDistance } from "./similarity.js";
 
 /** Where the failure was raised: its statement's lines in the failing code (1-based, inclusive), and the error's names. */
 export interface FixFocus {
@@ -38,9 +39,9 @@ const MAX_SUPPORTING = 3;
 const lines = (code: string) => code.split("\n");
 const isCode = (line: string) => line.trim() !== "" && !line.trim().startsWith("#");
 
-/** Lines of a span, dedented by the first line's indentation, trailing comments and blank lines kept out. */
-function text(all: string[], [from, to]: [number, number]): string[] {
-  const chunk = all.slice(from - 1, to).filter(isCode);
+/** Lines of some spans, dedented together by their first line's indentation; comment and blank lines left out. */
+function text(all: string[], ...spans: Array<[number, number]>): string[] {
+  const chunk = spans.flatMap(([from, to]) => all.slice(from - 1, to)).filter(isCode);
   const indent = /^\s*/.exec(chunk[0] ?? "")![0].length;
   return chunk.map((l) => (l.slice(0, indent).trim() === "" ? l.slice(indent) : l.trimStart()).trimEnd());
 }
@@ -114,7 +115,7 @@ export function fixExample(wrongCode: string, rightCode: string, focus: FixFocus
   oldStatements.sort((x, y) => x[0] - y[0]);
   const candidates = expand(newSpans, newFrom, newTo);
   if (candidates.length === 0) return { wrong: statementText, right: [], removed: true };
-  if (oldStatements.length === 1) return { wrong: statementText, right: candidates.flatMap((s) => text(right, s)), removed: false };
+  if (oldStatements.length === 1) return { wrong: statementText, right: text(right, ...candidates), removed: false };
   const partner = alignStatements(oldStatements, candidates, wrong, right, focus);
   return partner ? { wrong: statementText, right: text(right, partner), removed: false } : { wrong: statementText, right: [], removed: true };
 }
@@ -196,7 +197,7 @@ function supportingChange(
     return summary.defined.some((d) => names.has(d)) || summary.imports.some((i) => focus.names.some((n) => importsBinding([i], n).length));
   });
   if (supporting.length === 0) return null;
-  return { wrong: statementText, right: [...supporting.slice(0, MAX_SUPPORTING).flatMap((s) => text(right, s)), ...statementText], removed: false };
+  return { wrong: statementText, right: [...text(right, ...supporting.slice(0, MAX_SUPPORTING)), ...statementText], removed: false };
 }
 
 /**
@@ -213,10 +214,13 @@ export function focusedChanges(example: FixExample | null, focus: FixFocus, wron
   const removedCalls = before.calls.filter((c) => !after.calls.includes(c));
   const addedCalls = after.calls.filter((c) => !before.calls.includes(c));
   const leaf = (c: string) => c.slice(c.lastIndexOf(".") + 1);
+  const qualifier = (c: string) => c.slice(0, Math.max(0, c.lastIndexOf(".")));
   const paired = new Set<string>();
   for (const from of removedCalls) {
     const to =
       addedCalls.find((c) => !paired.has(c) && leaf(c) === leaf(from)) ??
+      // `json.loads` → `json.load`, `os.makedir` → `os.makedirs`: the same module, a close name
+      addedCalls.find((c) => !paired.has(c) && qualifier(c) === qualifier(from) && editDistance(leaf(c), leaf(from)) <= 2) ??
       (removedCalls.length === 1 && addedCalls.length === 1 && example && !example.removed ? addedCalls[0] : undefined);
     if (to) {
       paired.add(to).add(from);

@@ -2,6 +2,7 @@
 // the two code summaries (imports, calls, names), the text from the smallest unified diff hunks (jsdiff).
 import { structuredPatch } from "diff";
 import { normaliseNewlines, type CodeSummary } from "./codeSummary.js";
+import { editDistance } from "./similarity.js";
 import { fixExample, focusedChanges, type FixExample, type FixFocus, type FocusedChange } from "./fixExample.js";
 
 export interface Replacement {
@@ -64,19 +65,6 @@ const minus = (a: string[], b: string[]) => {
   const other = new Set(b);
   return a.filter((x) => !other.has(x));
 };
-
-/** Levenshtein distance, for pairing a removed name with the added name that replaced it. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 const qualifier = (name: string) => name.slice(0, Math.max(0, name.lastIndexOf(".")));
 /** The last part of a dotted name: `os.makedirs` → `makedirs`. */

@@ -41,7 +41,7 @@ export const REMOVED_BUILTINS: ReadonlyMap<string, string> = new Map([
 ]);
 
 const NOT_DEFINED = /^name '(\w+)' is not defined/;
-const OBJECT_ATTRIBUTE = /^'(\w+)' object has no attribute '(\w+)'/;
+const OBJECT_ATTRIBUTE = /^'([\w.]+)' object has no attribute '(\w+)'/;
 const CALL_MISUSE = /^([\w.]+)\(\) (?:got an unexpected keyword argument|missing \d+ required|takes \d+ positional|got multiple values)/;
 
 /** A name an import would bind by convention (`np`), or a module's own name (`os`): undefined, it is a missing import. */

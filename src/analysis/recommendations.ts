@@ -90,8 +90,16 @@ const share = (count: number, of: number) => (of > 1 ? ` (${count} of ${of} fixe
 
 /** What replaced a missing attribute or call: the fixes' replacement, CPython's hint, or what succeeded elsewhere. */
 function replacementOf(p: PatternEvidence, attribute: string): string | null {
-  const fix = usual(p, "replaced").find((r) => leaf(r.change.from) === attribute);
-  if (fix) return `use \`${fix.change.to}\` instead, as the fixes did${share(fix.count, fix.of)}`;
+  // Scripts name their objects differently (`values.append`, `heights.append`): count what replaced the attribute.
+  const replacements = new Map<string, number>();
+  let of = 0;
+  for (const r of usual(p, "replaced")) {
+    if (leaf(r.change.from) !== attribute) continue;
+    replacements.set(r.change.to, (replacements.get(r.change.to) ?? 0) + r.count);
+    of = r.of;
+  }
+  const [to, count] = [...replacements].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
+  if (to) return `use \`${to}\` instead, as the fixes did${share(count!, of)}`;
   const hint = unquote(p.suggestion);
   if (hint) return `CPython suggests \`${hint}\``;
   const alternative = p.alternatives[0];
@@ -115,7 +123,7 @@ export function ruleFor(p: PatternEvidence): string {
     const instead = replacementOf(p, m[2]);
     return `\`${m[1]}.${m[2]}\` does not exist${instead ? `: ${instead}` : `; module \`${m[1]}\` has no such attribute`}.`;
   }
-  if ((m = /^'(\w+)' object has no attribute '(\w+)'/.exec(t))) {
+  if ((m = /^'([\w.]+)' object has no attribute '(\w+)'/.exec(t))) {
     if (m[1] === "NoneType") return `Check for None before using \`.${m[2]}\`: the value came back as None.`;
     const instead = replacementOf(p, m[2]);
     return `${m[1]} objects have no \`.${m[2]}\`${instead ? `: ${instead}` : "; check the API before using it"}.`;
@@ -166,7 +174,7 @@ const isSlipPattern = (p: PatternEvidence) => p.slip && !(/^name '/.test(p.templ
 
 function lessonOf(p: PatternEvidence): LessonKind {
   if (p.error_category === "syntax_error") return "construct";
-  if (/^(?:module '|'\w+' object has no attribute|name '|No module named|cannot import name|[\w.]+\(\) (?:got an unexpected|missing))/.test(p.template)) return "api_fact";
+  if (/^(?:module '|'[\w.]+' object has no attribute|name '|No module named|cannot import name|[\w.]+\(\) (?:got an unexpected|missing))/.test(p.template)) return "api_fact";
   return "other";
 }
 

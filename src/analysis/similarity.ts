@@ -35,3 +35,16 @@ export function lineSimilarity(a: Uint32Array, b: Uint32Array): number {
   }
   return (2 * common) / (a.length + b.length);
 }
+
+/** Levenshtein distance, for pairing a removed name with the added name that replaced it. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}

@@ -8,7 +8,7 @@ import type { Config } from "../config.js";
 import { isIsoTimestamp, timestampMillis } from "../events/validation.js";
 import { ScriptlogError } from "../errors.js";
 import { analysisReport, commonErrors, libraryIssues, rankedPatterns, rankedRecommendations } from "../projections/analysis.js";
-import { compareByTime, type AttemptRecord } from "../projections/attempts.js";
+import { compareByTime, isFixed, type AttemptRecord } from "../projections/attempts.js";
 import type { ReadModels } from "../projections/readModels.js";
 import { summaryReport } from "../projections/summary.js";
 import { replayReadModels } from "../service/replay.js";
@@ -90,7 +90,10 @@ async function writeSeedLayout(models: ReadModels, records: AttemptRecord[], out
   bar.stop();
   await mkdir(path.join(out, "sessions"), { recursive: true });
   for (const [id, attempts] of sessions) {
-    const success = attempts.find((a) => a.status === "success");
+    // Resolved as the read models say it: the last attempt succeeded, or every failure was fixed.
+    const failures = attempts.filter((a) => a.status === "failed");
+    const resolved = attempts[attempts.length - 1].status === "success" || (failures.length > 0 && failures.every(isFixed));
+    const success = resolved ? attempts.findLast((a) => a.status === "success") : undefined;
     await writeFile(
       path.join(out, "sessions", `${id}.json`),
       JSON.stringify(
@@ -98,7 +101,7 @@ async function writeSeedLayout(models: ReadModels, records: AttemptRecord[], out
           session_id: id,
           created_at: attempts[0].timestamp,
           attempts: attempts.map((a) => ({ log_id: a.log_id, timestamp: a.timestamp, status: a.status })),
-          status: success ? "resolved" : "active",
+          status: resolved ? "resolved" : "active",
           resolved_at: success?.timestamp ?? null,
           updated_at: attempts[attempts.length - 1].timestamp,
         },

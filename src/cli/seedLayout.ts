@@ -94,8 +94,12 @@ export async function readSeedAttempts(
 // What the original derived itself: kept for audit under origin.derived, re-derived by our analyzer.
 const ORIGINAL_DERIVATIONS = ["error_message", "error_type", "error_category", "code_hash", "tags", "fixed_by"] as const;
 
-/** The attempt event of a seed document; its links become events of their own (see seedEvents). */
-export function seedAttemptDraft(doc: SeedAttempt, relPath: string): EventDraft {
+/**
+ * The attempt event of a seed document; its links become events of their own (see seedEvents). `clientLinked`:
+ * the imported log links attempts itself (some previous_attempt_id, or sessions of several attempts), so its
+ * sessions are the client's and inference must not join them.
+ */
+export function seedAttemptDraft(doc: SeedAttempt, relPath: string, clientLinked: boolean): EventDraft {
   const derived: Record<string, unknown> = {};
   for (const key of ORIGINAL_DERIVATIONS) if (doc[key] !== undefined && doc[key] !== null) derived[key] = doc[key];
   const facts = {
@@ -108,8 +112,8 @@ export function seedAttemptDraft(doc: SeedAttempt, relPath: string): EventDraft 
     image_filename: doc.image_filename ?? null,
     stdout: doc.stdout ?? null,
     origin: { system: SEED_SYSTEM, path: relPath, derived },
-    // The original's frontend never linked attempts: the original chose every session id itself.
-    session_assigned: typeof doc.session_assigned === "boolean" ? doc.session_assigned : !doc.previous_attempt_id,
+    // A log that never links attempts (the original's frontend) had every session id chosen by the original itself.
+    session_assigned: typeof doc.session_assigned === "boolean" ? doc.session_assigned : !clientLinked,
   };
   const draft: EventDraft =
     doc.status === "failed"
@@ -135,6 +139,9 @@ export function seedEvents(
   const drafts: EventDraft[] = [];
   const recorded = new Set(known.attempts);
   const byId = new Map(docs.map((d) => [d.attempt.log_id, d.attempt]));
+  const perSession = new Map<string, number>();
+  for (const { attempt } of docs) perSession.set(attempt.session_id, (perSession.get(attempt.session_id) ?? 0) + 1);
+  const clientLinked = docs.some((d) => d.attempt.previous_attempt_id) || [...perSession.values()].some((n) => n > 1);
   const sorted = [...docs].sort(
     (a, b) => a.attempt.timestamp.localeCompare(b.attempt.timestamp) || a.attempt.log_id.localeCompare(b.attempt.log_id),
   );
@@ -142,7 +149,7 @@ export function seedEvents(
   for (const { attempt, path: rel } of sorted) {
     if (!recorded.has(attempt.log_id)) {
       try {
-        drafts.push(seedAttemptDraft(attempt, rel));
+        drafts.push(seedAttemptDraft(attempt, rel, clientLinked));
       } catch (err) {
         onProblem({ path: rel, reason: (err as Error).message });
         continue;

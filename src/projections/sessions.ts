@@ -1,7 +1,7 @@
 // Sessions: the attempts of each, in the order they ran, with running totals for the summary and per
 // ai_model. A session inference joined to another is reached through an alias to that session.
-import { compareByTime, recordsOf, type AttemptRecord } from "./attempts.js";
-import type { Projected } from "./derive.js";
+import { compareByTime, isFixed, recordsOf, type AttemptRecord } from "./attempts.js";
+import type { Fix, Projected } from "./derive.js";
 import { insertSorted, type Projection } from "./projection.js";
 
 export interface SessionView {
@@ -12,14 +12,19 @@ export interface SessionView {
   inferred: boolean;
   /** Index in `attempts` of the first success, -1 before one: kept as attempts arrive, so appending stays O(1). */
   firstSuccess: number;
+  failures: number;
+  /** Failures no success has fixed (recorded or inferred). */
+  unfixed: number;
 }
 
 export interface SessionTotals {
   sessions: number;
+  /** Sessions whose last attempt succeeded, or whose every failure was fixed. */
   resolved: number;
   /** Sessions whose first attempt succeeded. */
   first_attempt_successes: number;
-  /** Over resolved sessions: attempts up to and including the first success. */
+  /** Resolved sessions with a success, and their attempts up to and including the first one. */
+  succeeded: number;
   attempts_to_success_sum: number;
 }
 
@@ -43,18 +48,30 @@ export function sessionView(state: SessionsState, sessionId: string): SessionVie
   return state.byId.get(effectiveSession(state, sessionId));
 }
 
-const emptyTotals = (): SessionTotals => ({ sessions: 0, resolved: 0, first_attempt_successes: 0, attempts_to_success_sum: 0 });
+const emptyTotals = (): SessionTotals => ({ sessions: 0, resolved: 0, first_attempt_successes: 0, succeeded: 0, attempts_to_success_sum: 0 });
+
+/** Resolved: the last attempt succeeded, or every failure was fixed — not merely "some attempt succeeded". */
+export const isResolved = (s: SessionView) =>
+  s.attempts.length > 0 && (s.attempts[s.attempts.length - 1].status === "success" || (s.failures > 0 && s.unfixed === 0));
 
 /** What one session adds to the totals. */
-function contribution({ firstSuccess }: SessionView): SessionTotals {
-  const resolved = firstSuccess >= 0 ? 1 : 0;
-  return { sessions: 1, resolved, first_attempt_successes: firstSuccess === 0 ? 1 : 0, attempts_to_success_sum: resolved * (firstSuccess + 1) };
+function contribution(session: SessionView): SessionTotals {
+  const resolved = isResolved(session) ? 1 : 0;
+  const succeeded = resolved && session.firstSuccess >= 0 ? 1 : 0;
+  return {
+    sessions: 1,
+    resolved,
+    first_attempt_successes: session.firstSuccess === 0 ? 1 : 0,
+    succeeded,
+    attempts_to_success_sum: succeeded * (session.firstSuccess + 1),
+  };
 }
 
 function addTotals(totals: SessionTotals, c: SessionTotals, sign: 1 | -1): void {
   totals.sessions += sign * c.sessions;
   totals.resolved += sign * c.resolved;
   totals.first_attempt_successes += sign * c.first_attempt_successes;
+  totals.succeeded += sign * c.succeeded;
   totals.attempts_to_success_sum += sign * c.attempts_to_success_sum;
 }
 
@@ -73,14 +90,30 @@ function add(state: SessionsState, { derived }: Projected<"AttemptFailed" | "Att
   if (derived.inferred && derived.inferred.session_id !== record.session_id) state.aliases.set(record.session_id, derived.inferred.session_id);
   const id = effectiveSession(state, record.session_id);
   let session = state.byId.get(id);
-  if (!session) state.byId.set(id, (session = { session_id: id, attempts: [], inferred: false, firstSuccess: -1 }));
+  if (!session) state.byId.set(id, (session = { session_id: id, attempts: [], inferred: false, firstSuccess: -1, failures: 0, unfixed: 0 }));
   account(state, session, -1);
   const at = insertSorted(session.attempts, record, compareByTime);
   if (session.firstSuccess >= at) session.firstSuccess++;
   if (record.status === "success" && (session.firstSuccess < 0 || at < session.firstSuccess)) session.firstSuccess = at;
+  if (record.status === "failed") {
+    session.failures++;
+    session.unfixed++;
+  }
   if (derived.inferred) session.inferred = true;
   account(state, session, 1);
+  fixed(state, derived.fixes);
   return state;
+}
+
+/** Failures a success fixed: their sessions may now be resolved. */
+function fixed(state: SessionsState, fixes: Fix[]): void {
+  for (const fix of fixes) {
+    const session = state.byId.get(effectiveSession(state, fix.session_id));
+    if (!session) continue;
+    account(state, session, -1);
+    session.unfixed--;
+    account(state, session, 1);
+  }
 }
 
 type SessionJSON = [string, string[], boolean];
@@ -90,9 +123,16 @@ export const sessionsProjection: Projection<
   { totals: SessionTotals; by_model: Array<[string | null, SessionTotals]>; aliases: Array<[string, string]>; sessions: SessionJSON[] }
 > = {
   name: "sessions",
-  version: 2,
+  version: 3,
   initial: () => ({ byId: new Map(), aliases: new Map(), totals: emptyTotals(), byModel: new Map() }),
-  reducers: { AttemptFailed: add, AttemptSucceeded: add },
+  reducers: {
+    AttemptFailed: add,
+    AttemptSucceeded: add,
+    FixRecorded(state, { derived }) {
+      fixed(state, derived.fixes);
+      return state;
+    },
+  },
   toJSON: (state) => ({
     totals: state.totals,
     by_model: [...state.byModel],
@@ -106,7 +146,14 @@ export const sessionsProjection: Projection<
     byId: new Map(
       json.sessions.map(([id, ids, inferred]) => {
         const attempts = recordsOf(index, ids);
-        return [id, { session_id: id, attempts, inferred, firstSuccess: attempts.findIndex((a) => a.status === "success") }];
+        const failures = attempts.filter((a) => a.status === "failed");
+        return [
+          id,
+          {
+            session_id: id, attempts, inferred, firstSuccess: attempts.findIndex((a) => a.status === "success"),
+            failures: failures.length, unfixed: failures.filter((a) => !isFixed(a)).length,
+          },
+        ];
       }),
     ),
   }),
@@ -119,7 +166,8 @@ export function sessionSummary(session: SessionView) {
     attempt_count: session.attempts.length,
     failure_count: failures,
     success_count: session.attempts.length - failures,
-    resolved: failures < session.attempts.length,
+    resolved: isResolved(session),
+    unfixed_failures: session.unfixed,
     started_at: session.attempts[0]?.timestamp ?? null,
     ended_at: session.attempts[session.attempts.length - 1]?.timestamp ?? null,
     inferred: session.inferred,

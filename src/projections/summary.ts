@@ -68,7 +68,7 @@ export function summaryReport(state: SummaryState, sessions: SessionTotals, now:
     total_sessions: sessions.sessions,
     resolved_sessions: sessions.resolved,
     first_attempt_success_rate: ratio(sessions.first_attempt_successes, sessions.sessions),
-    avg_attempts_to_success: ratio(sessions.attempts_to_success_sum, sessions.resolved),
+    avg_attempts_to_success: ratio(sessions.attempts_to_success_sum, sessions.succeeded),
     unfixed_failures: state.unfixed_failures,
   };
 }
