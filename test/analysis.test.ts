@@ -182,7 +182,10 @@ describe("analysis from real failure → fix → success sessions", function () 
     expect(recommendations[0].example.right).to.match(/^os\.makedirs\('\w+', exist_ok=True\)$/);
     const np = recommendations.find((r: any) => r.pattern === "NameError: name 'np' is not defined");
     expect(np.rule).to.equal("Add `import numpy as np` before using `np`.");
-    expect(np.example, "the failing line stayed; the import made it work").to.deep.equal({ wrong: "x = np.zeros(3)", right: "import numpy as np\nx = np.zeros(3)" });
+    expect(np.example, "the failing line stayed; the import made it work").to.deep.equal({
+      wrong: "x = np.zeros(3)",
+      right: "import numpy as np\nx = np.zeros(3)",
+    });
     const str = recommendations.find((r: any) => r.pattern.startsWith("TypeError: can only concatenate"));
     expect(str.example).to.deep.equal({ wrong: "print('total: ' + n)", right: "print('total: ' + str(n))" });
     expect(ai_learning_summary, "the one-off slip `raduis` is no rule").to.match(/^4 rules from verified fixes, 1 warning/);

@@ -134,9 +134,13 @@ describe("scriptlog rebuild --compare", function () {
     expect(comparison.attempts_changed).to.equal(12);
     expect(comparison.changed).to.have.length(3);
     expect(comparison.changed[0].fields).to.deep.equal({ error_category: { before: "unknown", after: "name_error" } });
+    expect(comparison.rules_before_from_patterns, "snapshots keep their rules").to.equal(false);
+    expect(comparison.rules.length).to.be.greaterThan(2);
+    for (const r of comparison.rules) expect(r.before, r.id).to.deep.equal(r.after);
     const again = await runCli(["rebuild", "--events-dir", events, "--projections-dir", projections, "--compare", "--json"]);
     expect(JSON.parse(again.stdout).comparison, "the new snapshots replaced the old").to.include({ attempts_changed: 0 });
     const text = await runCli(["rebuild", "--events-dir", events, "--projections-dir", projections, "--compare"]);
     expect(text.stdout).to.match(/^compared the snapshots \(seq \d+\) with a rebuild by the current analyzer/);
+    expect(text.stdout).to.include("  AttributeError: module 'MapsBridge' has no attribute 'GetChannels'\n    before: #2,");
   });
 });

@@ -69,7 +69,11 @@ describe("rules worth a prompt (real python3 sessions)", function () {
     for (const n of [10, 100, 1000, 5000]) expect((await attempt("clock", clock(n))).status).to.equal("failed");
     expect((await attempt("clock", clock(10).replaceAll("time.clock()", "time.perf_counter()"))).status).to.equal("success");
     // One-off slips of names the scripts define themselves.
-    await fixedSession("slip-1", "total = 0\nfor v in [1, 2]:\n    total += v\nprint(totl)\n", "total = 0\nfor v in [1, 2]:\n    total += v\nprint(total)\n");
+    await fixedSession(
+      "slip-1",
+      "total = 0\nfor v in [1, 2]:\n    total += v\nprint(totl)\n",
+      "total = 0\nfor v in [1, 2]:\n    total += v\nprint(total)\n",
+    );
     await fixedSession("slip-2", "result = [1, 2]\nprint(len(reslt))\n", "result = [1, 2]\nprint(len(result))\n");
     await attempt("slip-3", "image_name = 'a.png'\nprint(imagename)\n");
     await attempt("slip-3", "image_name = 'b.png'\nprint(imagename)\n");
@@ -90,7 +94,9 @@ describe("rules worth a prompt (real python3 sessions)", function () {
     const json = top["json.decoder.JSONDecodeError: Expecting value: line <N> column <N> (char <N>)"];
     const numpy = top["AttributeError: 'numpy.ndarray' object has no attribute 'append'"];
     expect(json, JSON.stringify(list.map((r) => r.id))).to.not.equal(undefined);
-    expect(json.rule).to.match(/^Use `json\.load` instead of `json\.loads` \(3 of 3 fixes\): it failed with "json\.decoder\.JSONDecodeError: Expecting value: line 1 column 1 \(char 0\)"\.$/);
+    expect(json.rule).to.match(
+      /^Use `json\.load` instead of `json\.loads` \(3 of 3 fixes\): it failed with "json\.decoder\.JSONDecodeError: Expecting value: line 1 column 1 \(char 0\)"\.$/,
+    );
     expect(json.evidence).to.include({ failures: 3, sessions: 3, fixed: 3, fixed_sessions: 3 });
     expect(json.example.wrong).to.match(/^meta = json\.loads\(meta_path\)$/);
     expect(json.example.right).to.equal("with open(meta_path) as f:\n    meta = json.load(f)");
@@ -186,10 +192,25 @@ describe("rules from the original system's real logs", function () {
 
 describe("the slips aggregate", () => {
   const slip = (name: string, session: string): PatternEvidence => ({
-    pattern: `NameError: name '${name}' is not defined`, error_type: "NameError", error_category: "name_error",
-    template: `name '${name}' is not defined`, message: `name '${name}' is not defined`, failures: 2, fixed: 1, sessions: [session],
-    fixed_sessions: [session], recency: 1, last_seen: `2026-11-20T10:0${session.length % 10}:00Z`, slip: true, suggestion: null,
-    failing_line: `print(${name})`, library: null, fixes: [], example: null, removal: null, alternatives: [],
+    pattern: `NameError: name '${name}' is not defined`,
+    error_type: "NameError",
+    error_category: "name_error",
+    template: `name '${name}' is not defined`,
+    message: `name '${name}' is not defined`,
+    failures: 2,
+    fixed: 1,
+    sessions: [session],
+    fixed_sessions: [session],
+    recency: 1,
+    last_seen: `2026-11-20T10:0${session.length % 10}:00Z`,
+    slip: true,
+    suggestion: null,
+    failing_line: `print(${name})`,
+    library: null,
+    fixes: [],
+    example: null,
+    removal: null,
+    alternatives: [],
   });
 
   it("is one rule, ranked by its own sessions, only once slips were seen in five sessions", () => {
@@ -199,6 +220,8 @@ describe("the slips aggregate", () => {
     expect(rules).to.have.length(1);
     expect(rules[0]).to.include({ id: "slips", lesson: "slips" });
     expect(rules[0].evidence).to.include({ failures: 10, sessions: 5, fixed: 5 });
-    expect(rules[0].rule).to.match(/^Check that every name you use is defined in the script and spelled as defined: 10 slips seen in 5 sessions, e\.g\. /);
+    expect(rules[0].rule).to.match(
+      /^Check that every name you use is defined in the script and spelled as defined: 10 slips seen in 5 sessions, e\.g\. /,
+    );
   });
 });

@@ -117,7 +117,9 @@ export function fixExample(wrongCode: string, rightCode: string, focus: FixFocus
   if (candidates.length === 0) return { wrong: statementText, right: [], removed: true };
   if (oldStatements.length === 1) return { wrong: statementText, right: text(right, ...candidates), removed: false };
   const partner = alignStatements(oldStatements, candidates, wrong, right, focus);
-  return partner ? { wrong: statementText, right: text(right, partner), removed: false } : { wrong: statementText, right: [], removed: true };
+  return partner
+    ? { wrong: statementText, right: text(right, partner), removed: false }
+    : { wrong: statementText, right: [], removed: true };
 }
 
 /** Statements of the new code that have a line within [from, to]: a partly changed multi-line statement counts whole. */
@@ -166,7 +168,7 @@ function alignStatements(
       total[i][j] = Math.max(total[i - 1][j], total[i][j - 1], pair >= 0 ? total[i - 1][j - 1] + pair : -Infinity);
     }
   }
-  for (let i = m, j = n; i > 0 && j > 0; ) {
+  for (let i = m, j = n; i > 0 && j > 0;) {
     const pair = pairScore[i - 1][j - 1];
     if (pair >= 0 && total[i][j] === total[i - 1][j - 1] + pair) {
       if (i - 1 === target) return news[j - 1];
@@ -231,7 +233,8 @@ export function focusedChanges(example: FixExample | null, focus: FixFocus, wron
   if (example && !example.removed) {
     const lost = before.references.filter((r) => !after.references.includes(r) && !r.includes(".") && !paired.has(r));
     const gained = after.references.filter((r) => !before.references.includes(r) && !r.includes(".") && !paired.has(r));
-    if (lost.length === 1 && gained.length === 1 && names.has(lost[0]) && focus.names.includes(lost[0])) changes.push({ kind: "replaced", from: lost[0], to: gained[0] });
+    if (lost.length === 1 && gained.length === 1 && names.has(lost[0]) && focus.names.includes(lost[0]))
+      changes.push({ kind: "replaced", from: lost[0], to: gained[0] });
   }
   for (const c of removedCalls) if (!paired.has(c)) changes.push({ kind: "call_removed", name: c });
   for (const c of addedCalls) if (!paired.has(c)) changes.push({ kind: "call_added", name: c });
@@ -245,6 +248,7 @@ export function focusedChanges(example: FixExample | null, focus: FixFocus, wron
   }
   for (const statement of right.imports.filter((i) => !wrong.imports.includes(i)))
     if ([...names].some((n) => importsBinding([statement], n).length)) changes.push({ kind: "import_added", name: statement });
-  for (const d of right.defined.filter((d) => !wrong.defined.includes(d))) if (focus.names.includes(d)) changes.push({ kind: "defined", name: d });
+  for (const d of right.defined.filter((d) => !wrong.defined.includes(d)))
+    if (focus.names.includes(d)) changes.push({ kind: "defined", name: d });
   return changes;
 }

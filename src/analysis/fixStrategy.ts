@@ -113,7 +113,13 @@ function replacements(removed: string[], added: string[], candidatesTo: string[]
   return pairs.sort((x, y) => x.from.localeCompare(y.from));
 }
 
-export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: string, right: CodeSummary, focus: FixFocus | null = null): FixStrategy {
+export function fixStrategy(
+  wrongCode: string,
+  wrong: CodeSummary,
+  rightCode: string,
+  right: CodeSummary,
+  focus: FixFocus | null = null,
+): FixStrategy {
   const replaced = replacements(minus(wrong.references, right.references), minus(right.references, wrong.references), right.references);
   const replacedFrom = new Set(replaced.map((r) => r.from));
   const replacedTo = new Set(replaced.map((r) => r.to));
@@ -133,14 +139,16 @@ export function fixStrategy(wrongCode: string, wrong: CodeSummary, rightCode: st
   const hunks = (patch?.hunks ?? []).map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join("\n"));
   const changed = (patch?.hunks ?? []).flatMap((h) => h.lines);
   const example = focus ? fixExample(normaliseNewlines(wrongCode), normaliseNewlines(rightCode), focus) : null;
-  const changes: FixChange[] = focus ? focusedChanges(example, focus, wrong, right) : [
-    ...replaced.map((r) => ({ kind: "replaced" as const, from: r.from, to: r.to })),
-    ...strategy.imports_added.map((name) => ({ kind: "import_added" as const, name })),
-    ...strategy.imports_removed.map((name) => ({ kind: "import_removed" as const, name })),
-    ...strategy.calls_added.filter((c) => !replacedTo.has(c)).map((name) => ({ kind: "call_added" as const, name })),
-    ...strategy.calls_removed.filter((c) => !replacedFrom.has(c)).map((name) => ({ kind: "call_removed" as const, name })),
-    ...strategy.defined_added.map((name) => ({ kind: "defined" as const, name })),
-  ];
+  const changes: FixChange[] = focus
+    ? focusedChanges(example, focus, wrong, right)
+    : [
+        ...replaced.map((r) => ({ kind: "replaced" as const, from: r.from, to: r.to })),
+        ...strategy.imports_added.map((name) => ({ kind: "import_added" as const, name })),
+        ...strategy.imports_removed.map((name) => ({ kind: "import_removed" as const, name })),
+        ...strategy.calls_added.filter((c) => !replacedTo.has(c)).map((name) => ({ kind: "call_added" as const, name })),
+        ...strategy.calls_removed.filter((c) => !replacedFrom.has(c)).map((name) => ({ kind: "call_removed" as const, name })),
+        ...strategy.defined_added.map((name) => ({ kind: "defined" as const, name })),
+      ];
   return {
     ...strategy,
     lines_added: changed.filter((l) => l.startsWith("+")).length,

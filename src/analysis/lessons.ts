@@ -163,7 +163,12 @@ export function keywordArguments(code: string, callee: string): string[] {
       const t = tokens[j];
       if (t.kind === "op" && "([{".includes(t.text)) depth++;
       else if (t.kind === "op" && ")]}".includes(t.text) && --depth === 0) break;
-      else if (depth === 1 && t.kind === "name" && tokens[j + 1]?.text === "=" && (tokens[j - 1].text === "(" || tokens[j - 1].text === ","))
+      else if (
+        depth === 1 &&
+        t.kind === "name" &&
+        tokens[j + 1]?.text === "=" &&
+        (tokens[j - 1].text === "(" || tokens[j - 1].text === ",")
+      )
         names.add(t.text);
     }
   }
@@ -233,12 +238,21 @@ const SYNTAX_LESSONS: ReadonlyArray<{ message: RegExp; rule: (line: string | nul
     },
   },
   { message: /^unterminated triple-quoted string literal/, rule: () => "Close every triple-quoted string with the same three quotes." },
-  { message: /^unterminated string literal/, rule: () => "Close every string literal on the line it starts; use triple quotes for text over several lines." },
-  { message: /^'(.)' was never closed/, rule: () => "Close every bracket you open: count `(`, `[` and `{` against their closing partners." },
+  {
+    message: /^unterminated string literal/,
+    rule: () => "Close every string literal on the line it starts; use triple quotes for text over several lines.",
+  },
+  {
+    message: /^'(.)' was never closed/,
+    rule: () => "Close every bracket you open: count `(`, `[` and `{` against their closing partners.",
+  },
   { message: /^unmatched '(.)'/, rule: () => "Remove closing brackets that close nothing: every `)`, `]`, `}` needs its opening partner." },
   { message: /^closing parenthesis/, rule: () => "Close brackets in the order they were opened." },
   { message: /^expected ':'/, rule: () => "End every `if`, `for`, `while`, `def`, `class`, `with` and `try` header with `:`." },
-  { message: /^(?:unexpected indent|expected an indented block|unindent does not match)/, rule: () => "Indent blocks consistently with four spaces; never mix tabs and spaces." },
+  {
+    message: /^(?:unexpected indent|expected an indented block|unindent does not match)/,
+    rule: () => "Indent blocks consistently with four spaces; never mix tabs and spaces.",
+  },
   { message: /^invalid character '(.)'/, rule: () => "Write code in plain ASCII: typographic quotes, dashes and ellipses are not Python." },
   { message: /^Missing parentheses in call to 'print'/, rule: () => "Call `print(…)` with parentheses: this is Python 3." },
   { message: /^invalid syntax\. Perhaps you forgot a comma/, rule: () => "Separate the items of calls, lists and tuples with commas." },

@@ -76,7 +76,9 @@ export function attributedLibraries(
   const raisedIn = innermost ? frameLibrary(innermost) : null;
   if (raisedIn) found.add(raisedIn);
   const first = message?.split("\n")[0] ?? "";
-  const named = /^(?:partially initialized )?module '([\w.]+)'|^No module named '([\w.]+)'|^cannot import name '\w+' from '([\w.]+)'/.exec(first);
+  const named = /^(?:partially initialized )?module '([\w.]+)'|^No module named '([\w.]+)'|^cannot import name '\w+' from '([\w.]+)'/.exec(
+    first,
+  );
   if (named) found.add(topLevel(named[1] ?? named[2] ?? named[3]));
   const misuse = apiMisuse(errorType, message, failingLine, summary, libraries);
   if (misuse) found.add(misuse.library);

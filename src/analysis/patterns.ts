@@ -46,7 +46,9 @@ export function replaceQuoted(text: string, replace: (inner: string, from: numbe
 // Short quoted literals that are the mistake itself, never a value: a keyword (`expected 'except' or
 // 'finally' block`) or an operator, bracket or other punctuation (`cannot include '#'`, `'(' was never closed`).
 export const PYTHON_KEYWORDS: ReadonlySet<string> = new Set(
-  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(
+    " ",
+  ),
 );
 const PUNCTUATION = /^[^\w\s'"]{1,3}$/;
 const isMistakeLiteral = (inner: string) => PYTHON_KEYWORDS.has(inner) || PUNCTUATION.test(inner);

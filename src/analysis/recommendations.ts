@@ -82,8 +82,13 @@ const quote = (message: string | null) => {
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 /** The changes most fixes made, of one kind. */
-function usual<K extends FixChange["kind"]>(p: PatternEvidence, kind: K): Array<{ change: FixChange & { kind: K }; count: number; of: number }> {
-  return p.fixes.filter((f) => f.change.kind === kind).map((f) => ({ change: f.change as FixChange & { kind: K }, count: f.count, of: f.of }));
+function usual<K extends FixChange["kind"]>(
+  p: PatternEvidence,
+  kind: K,
+): Array<{ change: FixChange & { kind: K }; count: number; of: number }> {
+  return p.fixes
+    .filter((f) => f.change.kind === kind)
+    .map((f) => ({ change: f.change as FixChange & { kind: K }, count: f.count, of: f.of }));
 }
 
 const share = (count: number, of: number) => (of > 1 ? ` (${count} of ${of} fixes)` : "");
@@ -104,7 +109,8 @@ function replacementOf(p: PatternEvidence, attribute: string): string | null {
   if (hint) return `CPython suggests \`${hint}\``;
   const alternative = p.alternatives[0];
   if (alternative) return `call \`${alternative.call}\` instead, as ${plural(alternative.count, "script")} that succeeded did`;
-  if (p.removal || usual(p, "call_removed").some((c) => leaf(c.change.name) === attribute)) return "do not call it (the script that worked did without it)";
+  if (p.removal || usual(p, "call_removed").some((c) => leaf(c.change.name) === attribute))
+    return "do not call it (the script that worked did without it)";
   return null;
 }
 
@@ -148,7 +154,11 @@ export function ruleFor(p: PatternEvidence): string {
     const dropped = usual(p, "argument_removed").find((a) => a.change.call === leaf(m![1]) && a.change.name === m![2]);
     const removed = usual(p, "call_removed").find((c) => leaf(c.change.name) === leaf(m![1]));
     const what = [
-      instead ? `pass \`${instead.change.name}=\` instead${share(instead.count, instead.of)}` : dropped ? `drop it${share(dropped.count, dropped.of)}` : null,
+      instead
+        ? `pass \`${instead.change.name}=\` instead${share(instead.count, instead.of)}`
+        : dropped
+          ? `drop it${share(dropped.count, dropped.of)}`
+          : null,
       removed || p.removal ? "or do without the call, as a fix did" : null,
     ].filter(Boolean);
     return `\`${callee}()\` takes no \`${m[2]}=\` argument${what.length ? `: ${what.join(" ")}` : ""}.`;
@@ -163,8 +173,10 @@ export function ruleFor(p: PatternEvidence): string {
     );
   }
   const replaced = usual(p, "replaced").find((r) => r.count * 2 >= r.of);
-  if (replaced) return `Use \`${replaced.change.to}\` instead of \`${replaced.change.from}\`${share(replaced.count, replaced.of)}: it failed with ${quote(`${p.error_type}: ${p.message}`)}.`;
-  if (p.error_category === "file_error") return `Check that a path exists before opening it: scripts failed with ${quote(`${p.error_type}: ${p.message}`)}.`;
+  if (replaced)
+    return `Use \`${replaced.change.to}\` instead of \`${replaced.change.from}\`${share(replaced.count, replaced.of)}: it failed with ${quote(`${p.error_type}: ${p.message}`)}.`;
+  if (p.error_category === "file_error")
+    return `Check that a path exists before opening it: scripts failed with ${quote(`${p.error_type}: ${p.message}`)}.`;
   if (p.error_category === "timeout") return "Keep scripts within the runner's time limit: avoid unbounded loops and sleeps.";
   return `Avoid ${quote(`${p.error_type ?? "Failure"}${p.message ? `: ${p.message}` : ""}`)}${p.failing_line ? ` (raised by \`${p.failing_line.trim()}\`)` : ""}.`;
 }
@@ -174,7 +186,12 @@ const isSlipPattern = (p: PatternEvidence) => p.slip && !(/^name '/.test(p.templ
 
 function lessonOf(p: PatternEvidence): LessonKind {
   if (p.error_category === "syntax_error") return "construct";
-  if (/^(?:module '|'[\w.]+' object has no attribute|name '|No module named|cannot import name|[\w.]+\(\) (?:got an unexpected|missing))/.test(p.template)) return "api_fact";
+  if (
+    /^(?:module '|'[\w.]+' object has no attribute|name '|No module named|cannot import name|[\w.]+\(\) (?:got an unexpected|missing))/.test(
+      p.template,
+    )
+  )
+    return "api_fact";
   return "other";
 }
 
@@ -298,7 +315,10 @@ export function learningSummary(rules: Recommendation[]): string {
   if (rules.length === 0) return "No failure has recurred or been fixed yet, so there is nothing to learn from.";
   const top = rules
     .slice(0, 3)
-    .map((r) => `- ${r.rule} (${r.evidence.failures}× in ${plural(r.evidence.sessions, "session")}, fix rate ${Math.round(r.evidence.fix_rate * 100)}%)`);
+    .map(
+      (r) =>
+        `- ${r.rule} (${r.evidence.failures}× in ${plural(r.evidence.sessions, "session")}, fix rate ${Math.round(r.evidence.fix_rate * 100)}%)`,
+    );
   return [
     `${verified.length} rule${verified.length === 1 ? "" : "s"} from verified fixes, ${warnings} warning${warnings === 1 ? "" : "s"} from recurring failures. Most important:`,
     ...top,

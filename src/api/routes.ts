@@ -152,13 +152,23 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
       ctx.query,
     );
     if (q.max_rules !== undefined && q.max_examples !== undefined && q.max_rules !== q.max_examples)
-      throw new ScriptlogError("invalid_query", "max_examples is another name for max_rules: give one, or both equal", { parameter: "max_examples" });
+      throw new ScriptlogError("invalid_query", "max_examples is another name for max_rules: give one, or both equal", {
+        parameter: "max_examples",
+      });
     const filters: RuleFilter = {};
     for (const key of ["library", "category", "ai_model"] as const) if (q[key] !== undefined) filters[key] = q[key];
     const maxRules = q.max_rules ?? q.max_examples ?? DEFAULT_MAX_RULES;
     const { context, rules } = aiContext(rankedRecommendations(states().analysis, filters), maxRules, q.max_chars);
     const shaped = q.format === "json" ? rules.map((r) => ({ id: r.id, rule: r.rule, example: r.example, evidence: r.evidence })) : context;
-    ctx.body = { success: true, format: q.format, context: shaped, rules, filters, max_rules: maxRules, generated_from_seq: service.models.seq };
+    ctx.body = {
+      success: true,
+      format: q.format,
+      context: shaped,
+      rules,
+      filters,
+      max_rules: maxRules,
+      generated_from_seq: service.models.seq,
+    };
   });
 
   return router;

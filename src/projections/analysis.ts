@@ -255,6 +255,8 @@ export const analysisProjection: Projection<AnalysisState, any> = {
     })),
     by_model: [...state.byModel.values()],
     latest: state.latest,
+    // What the analyzer made of it, kept so that `rebuild --compare` can show each rule before → after.
+    rules: rankedRecommendations(state).map(({ id, rule, lesson, evidence }) => ({ id, rule, lesson, evidence })),
   }),
   fromJSON: (json) => ({
     revision: json.revision,
