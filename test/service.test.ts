@@ -73,6 +73,7 @@ describe("recording attempts (in-process service)", () => {
         sessions: 3,
         resolved: 2,
         first_attempt_successes: 1,
+        succeeded: 2,
         attempts_to_success_sum: 1 + 2,
       });
     } finally {
@@ -86,6 +87,7 @@ describe("recording attempts (in-process service)", () => {
         sessions: 3,
         resolved: 2,
         first_attempt_successes: 1,
+        succeeded: 2,
         attempts_to_success_sum: 1 + 3,
       });
     } finally {
