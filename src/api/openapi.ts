@@ -155,6 +155,8 @@ export function openApiDocument() {
           format: { enum: ["markdown", "json"] },
           context: { anyOf: [{ type: "string" }, { type: "array" }] },
           rules: { type: "array" },
+          filters: { type: "object", description: "the library, category and ai_model filters applied" },
+          max_rules: { type: "integer" },
           generated_from_seq: { type: "integer" },
         }),
         queryParams(querySchemas.aiContext),
