@@ -162,7 +162,7 @@ function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">[
   tally(state.byCategory, record.error_category, record);
   const group = patternGroup(state, derived);
   group.count++;
-  const sessionId = derived.inferred?.session_id ?? record.session_id;
+  const sessionId = derived.session;
   const session = group.sessions.get(sessionId);
   if (session) {
     session.failures++;
