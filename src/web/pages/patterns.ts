@@ -1,5 +1,6 @@
 // Patterns `/patterns` (filters, sort) and `/patterns/:fingerprint`, an issue-tracker page for one pattern.
 import { ERROR_CATEGORIES } from "../../analysis/categorise.js";
+import { MIN_SLIP_SESSIONS } from "../../analysis/recommendations.js";
 import { ScriptlogError } from "../../errors.js";
 import { filteredPatterns, rankedPatterns, rankedRecommendations, type PatternGroup } from "../../projections/analysis.js";
 import { effectiveSession, sessionSummary, sessionView } from "../../projections/sessions.js";
@@ -87,7 +88,7 @@ export function patternPage(service: ScriptlogService, fingerprint: string): Htm
   const states = service.models.states;
   const group = groupOf(service, fingerprint);
   const ranked = rankedPatterns(states.analysis).find((p) => p.pattern === group.pattern)!;
-  const rule = rankedRecommendations(states.analysis).find((r) => r.pattern === group.pattern);
+  const rule = rankedRecommendations(states.analysis).find((r) => r.patterns.includes(group.pattern));
   const ofPattern = (r: { pattern: string | null }) => r.pattern === group.pattern;
   const days = dailyCounts(states.failures, ofPattern);
 
@@ -160,7 +161,12 @@ export function patternPage(service: ScriptlogService, fingerprint: string): Htm
                 ${number(rule.evidence.fixed)} fixed (${percent(rule.evidence.fix_rate)}), last seen ${when(rule.evidence.last_seen)} ·
                 ${rule.kind === "verified_fix" ? "verified by fixes" : "a warning: never fixed yet"}
               </p>`
-          : html`<p class="muted">No rule yet: a rule needs a verified fix or a pattern seen more than once.</p>`
+          : group.slips * 2 > group.count
+            ? html`<p class="muted slip">
+                No rule of its own: a slip about the script's own names (misspelt, or never defined) teaches a new script nothing. Slips
+                make one rule together once seen in ${number(MIN_SLIP_SESSIONS)} sessions.
+              </p>`
+            : html`<p class="muted">No rule yet: a rule needs a verified fix or a pattern seen more than once.</p>`
       }
     </section>
     <section aria-labelledby="fixes">
