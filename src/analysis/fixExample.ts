@@ -136,7 +136,10 @@ function alignStatements(
   focus: FixFocus,
 ): [number, number] | null {
   const target = olds.findIndex(([a]) => a === focus.from);
-  const named = (s: string) => focus.names.some((n) => new RegExp(`\\b${n.replace(/\./g, "\\.")}\\b`).test(s));
+  const named = (s: string) => {
+    const tokens = new Set(tokenizePython(s).map((t) => t.text));
+    return focus.names.some((n) => tokens.has(n.slice(n.lastIndexOf(".") + 1)));
+  };
   const newTexts = news.map((s) => text(right, s).join("\n"));
   const newBags = newTexts.map(tokenBag);
   const score = (oldText: string, oldBag: Map<string, number>, j: number) => {

@@ -75,7 +75,12 @@ export function errorNames(message: string | null): string[] {
     if (m[1] || PYTHON_KEYWORDS.has(m[2])) continue;
     names.add(m[2]);
   }
-  for (const m of message.matchAll(/\b([A-Za-z_][\w.]*)\(\)/g)) names.add(m[1].slice(m[1].lastIndexOf(".") + 1));
+  // The callee of each `name()`: the word just before the parentheses (scanned back by hand: linear).
+  for (let at = message.indexOf("()"); at > 0; at = message.indexOf("()", at + 2)) {
+    let start = at;
+    while (start > 0 && /\w/.test(message[start - 1])) start--;
+    if (start < at && /[A-Za-z_]/.test(message[start])) names.add(message.slice(start, at));
+  }
   return [...names];
 }
 

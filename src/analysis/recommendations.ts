@@ -3,6 +3,7 @@
 // never a rule each, only — when they are frequent — one aggregate reminder. Rules are ranked by the distinct
 // sessions they were seen in, then by fixes, then by recency. Pure and deterministic.
 import { leaf, type FixChange } from "./fixStrategy.js";
+import { tokenizePython } from "./pythonTokens.js";
 import { CONVENTIONAL_IMPORTS, REMOVED_BUILTINS, stdlibImport, syntaxLesson } from "./lessons.js";
 
 /** A change the fixes of a pattern made, and in how many of them. */
@@ -116,8 +117,11 @@ function replacementOf(p: PatternEvidence, attribute: string): string | null {
 
 /** The dotted callee as the failing line wrote it (`MapsBridge.AppendNotes`), else the bare name. */
 function calleeOn(line: string | null, name: string): string {
-  const m = line ? new RegExp(`([A-Za-z_][\\w.]*\\.)?\\b${name}\\s*\\(`).exec(line) : null;
-  return m?.[1] ? `${m[1]}${name}` : name;
+  const tokens = line ? tokenizePython(line) : [];
+  const at = tokens.findIndex((t, i) => t.kind === "name" && t.text === name && tokens[i + 1]?.text === "(");
+  let callee = name;
+  for (let i = at - 1; i > 0 && tokens[i].text === "." && tokens[i - 1].kind === "name"; i -= 2) callee = `${tokens[i - 1].text}.${callee}`;
+  return callee;
 }
 
 /** An imperative rule for a pattern, from what its message names and what its fixes did; never a placeholder. */
