@@ -2,6 +2,23 @@
 import path from "node:path";
 import { ScriptlogError } from "./errors.js";
 import type { AnalyzerSettings } from "./projections/derive.js";
+import { DEFAULT_MIN_SESSIONS_PER_VARIANT } from "./analysis/experiments.js";
+
+/** The learning loop: how rules become contexts, and contexts are tried and promoted. */
+export interface LoopSettings {
+  /** Publish candidate contexts and experiment on them automatically. */
+  autoContext: boolean;
+  /** At most one automatic candidate per this many minutes. */
+  autoIntervalMinutes: number;
+  /** A new verified rule makes the generated context materially different once seen in this many sessions. */
+  autoMinEvidenceSessions: number;
+  /** Rules in a generated context (the `max_rules` of POST /api/contexts without text). */
+  contextMaxRules: number;
+  /** Sessions per variant before an experiment may declare anything (when it does not say). */
+  experimentMinSessions: number;
+  /** The rule pool: how many rules recommendations and generated contexts choose from. */
+  rulePoolSize: number;
+}
 
 export interface Config {
   port: number;
@@ -26,6 +43,7 @@ export interface Config {
   detection: DetectionSettings;
   /** Where new anomalies are POSTed, if anywhere. */
   alerts: AlertSettings;
+  loop: LoopSettings;
 }
 
 export interface DetectionSettings {
@@ -81,7 +99,21 @@ export const DEFAULTS = {
   alertSweepSeconds: 60,
   writeProbeMs: 1000,
   shutdownDrainSeconds: 10,
+  autoIntervalMinutes: 60,
+  autoMinEvidenceSessions: 3,
+  contextMaxRules: 10,
+  experimentMinSessions: DEFAULT_MIN_SESSIONS_PER_VARIANT,
+  rulePoolSize: 20,
 } as const;
+
+export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
+  autoContext: false,
+  autoIntervalMinutes: DEFAULTS.autoIntervalMinutes,
+  autoMinEvidenceSessions: DEFAULTS.autoMinEvidenceSessions,
+  contextMaxRules: DEFAULTS.contextMaxRules,
+  experimentMinSessions: DEFAULTS.experimentMinSessions,
+  rulePoolSize: DEFAULTS.rulePoolSize,
+};
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   return {
@@ -125,6 +157,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       sweepMs: positive(env.ALERT_SWEEP_SECONDS, "ALERT_SWEEP_SECONDS", DEFAULTS.alertSweepSeconds) * 1000,
     },
     writeProbeMs: overrides.writeProbeMs ?? (integer(env.WRITE_PROBE_MS, "WRITE_PROBE_MS", DEFAULTS.writeProbeMs) || 1),
+    loop: overrides.loop ?? {
+      autoContext: onOff(env.AUTO_CONTEXT, "AUTO_CONTEXT"),
+      autoIntervalMinutes: integer(env.AUTO_CONTEXT_INTERVAL_MINUTES, "AUTO_CONTEXT_INTERVAL_MINUTES", DEFAULTS.autoIntervalMinutes),
+      autoMinEvidenceSessions: positive(env.AUTO_CONTEXT_MIN_SESSIONS, "AUTO_CONTEXT_MIN_SESSIONS", DEFAULTS.autoMinEvidenceSessions),
+      contextMaxRules: positive(env.CONTEXT_MAX_RULES, "CONTEXT_MAX_RULES", DEFAULTS.contextMaxRules),
+      experimentMinSessions: positive(env.EXPERIMENT_MIN_SESSIONS, "EXPERIMENT_MIN_SESSIONS", DEFAULTS.experimentMinSessions),
+      rulePoolSize: positive(env.RULE_POOL_SIZE, "RULE_POOL_SIZE", DEFAULTS.rulePoolSize),
+    },
   };
 }
 
@@ -147,6 +187,12 @@ const INTEGER = /^\d+$/;
 
 const invalid = (name: string, expected: string, value: string) =>
   new ScriptlogError("invalid_argument", `${name} must be ${expected}, not '${value.slice(0, 80)}'`, { setting: name });
+
+function onOff(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === "" || value === "off") return false;
+  if (value === "on") return true;
+  throw invalid(name, "on or off", value);
+}
 
 function fraction(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined || value === "") return fallback;

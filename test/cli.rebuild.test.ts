@@ -35,6 +35,7 @@ describe("scriptlog rebuild", () => {
     expect(names).to.deep.equal([
       "analysis.json",
       "attempts.json",
+      "contexts.json",
       "failures.json",
       "inference.json",
       "meta.json",

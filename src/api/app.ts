@@ -6,6 +6,7 @@ import { handleErrors } from "./errors.js";
 import { jsonBody } from "./jsonBody.js";
 import { logRoutes, type LiveRoutes } from "./routes.js";
 import { consoleRoutes } from "../web/routes.js";
+import { contextRoutes } from "./contextRoutes.js";
 
 export interface AppOptions extends LiveRoutes {
   bodyLimit: number;
@@ -33,7 +34,9 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
   app.use(consoleRoutes(service));
   app.use(async (ctx, next) => {
     if (ctx.method === "POST" || ctx.method === "PUT" || ctx.method === "PATCH") {
-      if (!ctx.is("application/json")) {
+      // A body must be JSON; an action without one (POST …/stop) needs no type.
+      const bodyless = ctx.get("Content-Length") === "0" || ctx.is("application/json") === null;
+      if (!bodyless && !ctx.is("application/json")) {
         throw new ScriptlogError(
           "unsupported_media_type",
           `send the body as application/json, not ${ctx.get("Content-Type") || "nothing"}`,
@@ -51,6 +54,9 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
   const router = logRoutes(service, options);
   app.use(router.routes());
   app.use(router.allowedMethods());
+  const loop = contextRoutes(service);
+  app.use(loop.routes());
+  app.use(loop.allowedMethods());
   app.on("error", (err) => {
     if (!(err instanceof ScriptlogError)) console.error("scriptlog: unexpected error:", err);
   });

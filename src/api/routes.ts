@@ -12,6 +12,7 @@ import {
 } from "../projections/analysis.js";
 
 const DEFAULT_MAX_RULES = 10;
+import { sessionGeneration } from "../projections/contexts.js";
 import { recentFailures } from "../projections/failures.js";
 import { sessionSummary, sessionView } from "../projections/sessions.js";
 import { recentSuccesses } from "../projections/successes.js";
@@ -116,7 +117,12 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
     parseQuery(querySchemas.none, ctx.query);
     const session = sessionView(states().sessions, ctx.params.session_id);
     if (!session) throw new ScriptlogError("not_found", `no session '${ctx.params.session_id}'`, { session_id: ctx.params.session_id });
-    ctx.body = { success: true, session: sessionSummary(session), attempts: session.attempts.map((r) => service.entry(r)) };
+    const generation = sessionGeneration(states().contexts, session.attempts[0]?.session_id ?? session.session_id);
+    ctx.body = {
+      success: true,
+      session: { ...sessionSummary(session), ...generation },
+      attempts: session.attempts.map((r) => service.entry(r)),
+    };
   });
 
   router.get("/api/logs/log/:log_id", (ctx) => {
@@ -142,7 +148,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
 
   router.get("/api/logs/recommendations", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const recommendations = rankedRecommendations(states().analysis);
+    const recommendations = service.contexts.pool();
     ctx.body = { success: true, recommendations, ai_learning_summary: learningSummary(recommendations) };
   });
 

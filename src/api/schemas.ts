@@ -4,9 +4,11 @@ import {
   attemptFieldSchemas,
   failureFieldSchemas,
   failureFieldSchemasV2,
+  generationFieldSchemas,
   idSchema,
   successFieldSchemas,
   timestampSchema,
+  variantNameSchema,
 } from "../events/schemas.js";
 import { ajv, isIsoTimestamp, problems } from "../events/validation.js";
 import { ERROR_CATEGORIES } from "../analysis/categorise.js";
@@ -19,6 +21,7 @@ const requestFields = {
   previous_attempt_id: idSchema,
   timestamp: timestampSchema,
   ...attemptFieldSchemas,
+  ...generationFieldSchemas,
 };
 
 export const failedAttemptSchema = {
@@ -105,6 +108,73 @@ export function parseAttemptBody(body: unknown): AttemptBody {
 
 const DECIMAL_INTEGER = /^\d{1,15}$/;
 
+const contextVersionParam = { type: "string", pattern: "^ctx-[1-9][0-9]{0,9}$", description: "a published context version" };
+
+export const publishContextSchema = {
+  $id: "PublishContext",
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    text: { type: "string", maxLength: 100000, description: "the context; without it, the currently generated AI context" },
+    max_rules: { type: "integer", minimum: 1, maximum: 100, description: "rules in a generated context" },
+    note: { type: "string", maxLength: 2000 },
+    make_current: { type: "boolean", description: "hand it out from now on (default true)" },
+  },
+};
+
+export const startExperimentSchema = {
+  $id: "StartExperiment",
+  type: "object",
+  additionalProperties: false,
+  required: ["id", "variants"],
+  properties: {
+    id: idSchema,
+    variants: {
+      type: "array",
+      minItems: 2,
+      maxItems: 20,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name"],
+        properties: {
+          name: variantNameSchema,
+          context_version: contextVersionParam,
+          prompt_version: generationFieldSchemas.prompt_version,
+          ai_model: { type: "string", maxLength: 200 },
+          weight: { type: "number", exclusiveMinimum: 0, maximum: 1000, description: "share of sessions (default 1)" },
+        },
+      },
+    },
+    min_sessions_per_variant: { type: "integer", minimum: 1, maximum: 1000000 },
+  },
+};
+
+export const stopExperimentSchema = {
+  $id: "StopExperiment",
+  type: "object",
+  additionalProperties: false,
+  properties: { promote_winner: { type: "boolean", description: "make a declared winner's context current" } },
+};
+
+export const emptyBodySchema = { $id: "EmptyBody", type: "object", additionalProperties: false, properties: {} };
+
+const bodyValidators = new Map<object, ReturnType<typeof ajv.compile>>();
+
+/** A JSON object body checked against its schema; a body-less request counts as {}. */
+export function parseBody<T>(schema: { $id: string }, body: unknown): T {
+  let validate = bodyValidators.get(schema);
+  if (!validate) bodyValidators.set(schema, (validate = ajv.compile(schema)));
+  const value = body ?? {};
+  if (!validate(value)) {
+    const list = problems(validate.errors);
+    throw new ScriptlogError("validation_failed", `invalid ${schema.$id} body: ${list.map((p) => `${p.path} ${p.message}`).join("; ")}`, {
+      problems: list,
+    });
+  }
+  return value as T;
+}
+
 // Query strings are text: this instance turns "10" into 10 and "true" into true while it validates.
 const queryAjv = new Ajv2020({ allErrors: true, strict: true, coerceTypes: true, useDefaults: true });
 queryAjv.addFormat("iso-timestamp", { type: "string", validate: (v: string) => isIsoTimestamp(v) && isCalendarTime(v) });
@@ -142,6 +212,7 @@ export const querySchemas = {
   stream: {
     after: { type: "integer", minimum: 0, description: "start after this seq (a Last-Event-ID header wins); default: from now" },
   },
+  session: { session_id: { ...idSchema, description: "the session the script is generated for" } },
   none: {},
 } as const;
 

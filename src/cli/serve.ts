@@ -25,6 +25,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const service = await ScriptlogService.open(config.eventsDir, {
     analyzer: config.analyzer,
+    loop: config.loop,
     snapshots: { dir: config.projectionsDir, onMessage: log },
     checkpoints: config.signingKeyFile ? { key: await signingKey(config.signingKeyFile), policy: checkpointPolicy(config) } : undefined,
     writeProbeMs: config.writeProbeMs,

@@ -20,6 +20,14 @@ export const attemptFieldSchemas = {
   stdout: nullable({ type: "string" }),
 } as const;
 
+/** What an attempt was generated with (version 2 on): the loop that measures contexts and experiments reads them. */
+export const generationFieldSchemas = {
+  context_version: { ...idSchema, description: "the published AI context version the script was generated with" },
+  prompt_version: { type: "string", minLength: 1, maxLength: 200, description: "the client's name for its prompt template" },
+  experiment: { ...idSchema, description: "the experiment the session runs in" },
+  variant: { type: "string", minLength: 1, maxLength: 100, description: "its variant (assigned from the session when omitted)" },
+} as const;
+
 export const failureFieldSchemas = {
   error_message: nullable({ type: "string" }),
   error_type: nullable({ type: "string", maxLength: 200 }),
@@ -138,7 +146,8 @@ const attemptSucceededV1 = {
 
 // Version 2 records whether the service assigned the session (the client sent neither session_id nor
 // previous_attempt_id): only such attempts may be joined to an inferred session.
-const sessionAssigned = { session_assigned: { type: "boolean" } };
+// Optional generation fields were added to version 2 later, without a bump: every older line stays valid.
+const sessionAssigned = { session_assigned: { type: "boolean" }, ...generationFieldSchemas };
 const v2 = (v1: { required: string[]; properties: object }, added: object = {}) => ({
   ...v1,
   required: [...v1.required, "session_assigned"],
@@ -159,12 +168,80 @@ const fixRecordedV1 = {
   properties: { failure_log_id: idSchema, success_log_id: idSchema, session_id: idSchema },
 };
 
+const contextVersionSchema = { type: "string", pattern: "^ctx-[1-9][0-9]{0,9}$" };
+const nullableContextVersion = nullable(contextVersionSchema);
+
+const contextPublishedV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["version", "sha256", "text", "rule_ids", "parent_version", "source", "note", "current"],
+  properties: {
+    version: contextVersionSchema,
+    sha256: { type: "string", pattern: HEX64 },
+    text: { type: "string" },
+    rule_ids: { type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true },
+    parent_version: nullableContextVersion,
+    source: { enum: ["manual", "generated", "auto"] },
+    note: nullable({ type: "string", maxLength: 2000 }),
+    current: { type: "boolean" },
+  },
+};
+
+export const variantNameSchema = { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$" };
+
+const experimentStartedV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["experiment_id", "variants", "min_sessions_per_variant", "source"],
+  properties: {
+    experiment_id: idSchema,
+    variants: {
+      type: "array",
+      minItems: 2,
+      maxItems: 20,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "context_version", "prompt_version", "ai_model", "weight"],
+        properties: {
+          name: variantNameSchema,
+          context_version: nullableContextVersion,
+          prompt_version: nullable(generationFieldSchemas.prompt_version),
+          ai_model: attemptFieldSchemas.ai_model,
+          weight: { type: "number", exclusiveMinimum: 0, maximum: 1000 },
+        },
+      },
+    },
+    min_sessions_per_variant: { type: "integer", minimum: 1, maximum: 1000000 },
+    source: { enum: ["manual", "auto"] },
+  },
+};
+
+const experimentStoppedV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["experiment_id", "reason", "winner"],
+  properties: { experiment_id: idSchema, reason: { enum: ["manual", "winner", "no_difference"] }, winner: nullable(variantNameSchema) },
+};
+
+const contextChangeV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["version", "experiment_id"],
+  properties: { version: contextVersionSchema, experiment_id: nullable(idSchema) },
+};
+
 /** Data schema of each event type, by schema version. */
 export const EVENT_DATA_SCHEMAS: Record<EventType, Record<number, object>> = {
   AttemptFailed: { 1: attemptFailedV1, 2: v2(attemptFailedV1, failureFieldSchemasV2) },
   AttemptSucceeded: { 1: attemptSucceededV1, 2: v2(attemptSucceededV1) },
   AttemptLinked: { 1: attemptLinkedV1 },
   FixRecorded: { 1: fixRecordedV1 },
+  ContextPublished: { 1: contextPublishedV1 },
+  ExperimentStarted: { 1: experimentStartedV1 },
+  ExperimentStopped: { 1: experimentStoppedV1 },
+  ContextPromoted: { 1: contextChangeV1 },
+  ContextRetired: { 1: contextChangeV1 },
 };
 
 /** The version new events of each type are written with. */
@@ -173,6 +250,11 @@ export const CURRENT_VERSION: Record<EventType, number> = {
   AttemptSucceeded: 2,
   AttemptLinked: 1,
   FixRecorded: 1,
+  ContextPublished: 1,
+  ExperimentStarted: 1,
+  ExperimentStopped: 1,
+  ContextPromoted: 1,
+  ContextRetired: 1,
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];

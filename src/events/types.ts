@@ -63,6 +63,13 @@ interface AttemptFacts {
   origin?: AttemptOrigin;
   /** The service chose session_id because the client linked the attempt to nothing (version 2 on). */
   session_assigned: boolean;
+  /** The published AI context (a ContextPublished version) the script was generated with. */
+  context_version?: string;
+  /** The client's own name for the prompt template it used. */
+  prompt_version?: string;
+  /** The experiment the session ran in, and the variant it was given (assigned from the session when omitted). */
+  experiment?: string;
+  variant?: string;
 }
 
 export interface AttemptFailedData extends AttemptFacts {
@@ -93,11 +100,70 @@ export interface FixRecordedData {
   session_id: string;
 }
 
+export type ContextSource = "manual" | "generated" | "auto";
+
+/** An AI context text handed out under a version; clients send the version back on the attempts it produced. */
+export interface ContextPublishedData {
+  /** `ctx-N`, N counting publications from 1. */
+  version: string;
+  /** sha256 hex of the text: the same text is never published twice. */
+  sha256: string;
+  text: string;
+  /** Ids of the rules (recommendations) the text contains. */
+  rule_ids: string[];
+  /** The version that was current when this one was published. */
+  parent_version: string | null;
+  source: ContextSource;
+  note: string | null;
+  /** It became the current context on publication (auto candidates wait for their experiment). */
+  current: boolean;
+}
+
+export interface ExperimentVariant {
+  name: string;
+  context_version: string | null;
+  prompt_version: string | null;
+  ai_model: string | null;
+  weight: number;
+}
+
+export interface ExperimentStartedData {
+  experiment_id: string;
+  variants: ExperimentVariant[];
+  min_sessions_per_variant: number;
+  /** Started by a user, or by automatic context updates (current against a candidate). */
+  source: "manual" | "auto";
+}
+
+export interface ExperimentStoppedData {
+  experiment_id: string;
+  /** Stopped by a user, or because it reached a decision. */
+  reason: "manual" | "winner" | "no_difference";
+  /** The variant declared best when it stopped, if any. */
+  winner: string | null;
+}
+
+export interface ContextPromotedData {
+  version: string;
+  /** The experiment it won, if it was promoted by one. */
+  experiment_id: string | null;
+}
+
+export interface ContextRetiredData {
+  version: string;
+  experiment_id: string | null;
+}
+
 export type EventDraft =
   | { type: "AttemptFailed"; data: AttemptFailedData }
   | { type: "AttemptSucceeded"; data: AttemptSucceededData }
   | { type: "AttemptLinked"; data: AttemptLinkedData }
-  | { type: "FixRecorded"; data: FixRecordedData };
+  | { type: "FixRecorded"; data: FixRecordedData }
+  | { type: "ContextPublished"; data: ContextPublishedData }
+  | { type: "ExperimentStarted"; data: ExperimentStartedData }
+  | { type: "ExperimentStopped"; data: ExperimentStoppedData }
+  | { type: "ContextPromoted"; data: ContextPromotedData }
+  | { type: "ContextRetired"; data: ContextRetiredData };
 
 export type EventType = EventDraft["type"];
 export type AttemptEventDraft = Extract<EventDraft, { type: "AttemptFailed" | "AttemptSucceeded" }>;

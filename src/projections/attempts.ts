@@ -146,6 +146,8 @@ export interface EntryContext {
   fix_strategy: FixStrategy | null;
   /** The session inference joined it to, when not its own. */
   inferred_session_id: string | null;
+  /** The experiment variant it ran in (named by the attempt or assigned from its session). */
+  variant: string | null;
 }
 
 export function attemptEntry(record: AttemptRecord, envelope: Envelope, context: EntryContext): Record<string, unknown> {
@@ -170,6 +172,10 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope, context:
     origin: data.origin ?? null,
     analysis_partial: derived.analysis_partial.length > 0 ? derived.analysis_partial : null,
     analysis_error: derived.analysis_error,
+    context_version: data.context_version ?? null,
+    prompt_version: data.prompt_version ?? null,
+    experiment: data.experiment ?? null,
+    variant: context.variant,
   };
   if (envelope.type === "AttemptSucceeded") {
     return { ...common, output_files: envelope.data.output_files ?? [], execution_time_seconds: envelope.data.execution_time_seconds ?? null };

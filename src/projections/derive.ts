@@ -83,6 +83,12 @@ interface DerivedByType {
   AttemptLinked: { attempt: AttemptRecord; previous: AttemptRecord };
   /** fixes: the failure, unless a fix was already recorded or inferred for it. */
   FixRecorded: { failure: AttemptRecord; success: AttemptRecord; fixes: Fix[] };
+  // Contexts and experiments: nothing to derive, the events say it all.
+  ContextPublished: null;
+  ExperimentStarted: null;
+  ExperimentStopped: null;
+  ContextPromoted: null;
+  ContextRetired: null;
 }
 
 /** An event as projections see it: its envelope, where it lies, and what the analyzer derives from it. */
@@ -263,6 +269,8 @@ export function project(event: StoredEvent, context: DeriveContext): Projected |
       if (!failure || !success) return null;
       return { envelope, location, derived: { failure, success, fixes: isFixed(failure) ? [] : [fixBetween(failure, success, context, false)] } };
     }
+    default:
+      return { envelope, location, derived: null } as Projected;
   }
 }
 

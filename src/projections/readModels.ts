@@ -5,6 +5,7 @@ import { type Observable, type OperatorFunction, scan } from "rxjs";
 import type { CodeSummary } from "../analysis/codeSummary.js";
 import type { AttemptData, Envelope, EventLocation, StoredEvent } from "../events/types.js";
 import { analysisProjection, type AnalysisState } from "./analysis.js";
+import { attemptVariant, contextsProjection, type ContextsState } from "./contexts.js";
 import { attemptEntry, attemptsProjection, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
 import { DEFAULT_ANALYZER_SETTINGS, fixBetween, project, summariseAttemptCode, type AnalyzerSettings, type AttemptFacts, type DeriveContext, type Projected } from "./derive.js";
 import { failuresProjection } from "./failures.js";
@@ -25,6 +26,7 @@ export interface ReadModelStates {
   summary: SummaryState;
   analysis: AnalysisState;
   trends: TrendsState;
+  contexts: ContextsState;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection has its own snapshot JSON type
@@ -41,6 +43,7 @@ export function projections(settings: AnalyzerSettings): ProjectionSet {
     summary: summaryProjection,
     analysis: analysisProjection,
     trends: trendsProjection,
+    contexts: contextsProjection,
   };
 }
 
@@ -184,6 +187,7 @@ export class ReadModels {
     return attemptEntry(record, envelope, {
       fix_strategy: fixer ? fixBetween(record, fixer, this.context, record.fixed_by === null).strategy : null,
       inferred_session_id: session === record.session_id ? null : session,
+      variant: envelope.type === "AttemptFailed" || envelope.type === "AttemptSucceeded" ? attemptVariant(this.states.contexts, envelope.data) : null,
     });
   }
 

@@ -1,6 +1,7 @@
 // The service: one event log, the read models projected from it, and the command that records attempts.
 import { hash, randomUUID } from "node:crypto";
-import { Subject, tap, type Subscription } from "rxjs";
+import { filter, firstValueFrom, Subject, tap, type Subscription } from "rxjs";
+import { checkGeneration } from "../decider/contexts.js";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
 import { latestCheckpointFile, latestCheckpointHead } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
@@ -26,6 +27,9 @@ import { EventLog, type EventLogOptions } from "../store/eventLog.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import { DerivationPool } from "./derivationPool.js";
 import { factsAhead } from "./factsAhead.js";
+import { DEFAULT_LOOP_SETTINGS, type LoopSettings } from "../config.js";
+import { ContextCommands, type LoopHost } from "./contexts.js";
+import { AutoContext } from "./autoContext.js";
 
 export interface ServiceOptions extends EventLogOptions {
   analyzer?: AnalyzerSettings;
@@ -35,6 +39,8 @@ export interface ServiceOptions extends EventLogOptions {
   checkpoints?: { key: SignerKey; policy: CheckpointPolicy };
   /** Worker threads deriving incoming attempts' facts; by default one per core beside the main thread's. */
   derivationWorkers?: number;
+  /** Context versions, experiments and automatic updates. */
+  loop?: LoopSettings;
 }
 
 export interface Health {
@@ -63,6 +69,10 @@ export interface AttemptBody {
   exception?: ExceptionReport;
   output_files?: string[] | null;
   execution_time_seconds?: number | null;
+  context_version?: string;
+  prompt_version?: string;
+  experiment?: string;
+  variant?: string;
 }
 
 export interface AttemptResult {
@@ -89,7 +99,7 @@ interface InFlight {
   done: Promise<unknown>;
 }
 
-export class ScriptlogService {
+export class ScriptlogService implements LoopHost {
   /** Replaced once, at start, when a snapshot is loaded. */
   models: ReadModels;
   /**
@@ -108,6 +118,11 @@ export class ScriptlogService {
   private readonly checkpointer: Checkpointer | null;
   private readonly readModelOptions: ReadModelOptions;
 
+  /** Context versions and experiments. */
+  readonly contexts: ContextCommands;
+  /** AUTO_CONTEXT's check after each attempt, when it is on. */
+  private readonly autoContext: AutoContext | null;
+
   private constructor(
     readonly log: EventLog,
     private readonly options: ServiceOptions,
@@ -123,6 +138,11 @@ export class ScriptlogService {
       ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) =>
           console.error("scriptlog: could not write a checkpoint:", err),
         )
+      : null;
+    const loop = options.loop ?? DEFAULT_LOOP_SETTINGS;
+    this.contexts = new ContextCommands(this, loop);
+    this.autoContext = loop.autoContext
+      ? new AutoContext(this.contexts, (err) => console.error("scriptlog: automatic context update failed:", err))
       : null;
   }
 
@@ -216,6 +236,30 @@ export class ScriptlogService {
     });
   }
 
+  /** Resolves once the read models have projected the event at `seq`. */
+  untilProjected(seq: number): Promise<unknown> {
+    if (this.models.seq >= seq) return Promise.resolve();
+    return firstValueFrom(this.projected$.pipe(filter((p) => p.envelope.seq >= seq)));
+  }
+
+  /**
+   * Appends events decided outside the attempt path (contexts, experiments) after the requests decided before
+   * them, and resolves once the read models have projected them, so the next decision sees them.
+   */
+  async appendDecided(drafts: EventDraft[]): Promise<StoredEvent[]> {
+    if (!this.caughtUp) throw new ScriptlogError("not_ready", "the log is still being replayed");
+    if (drafts.length === 0) return [];
+    let appended!: Promise<StoredEvent[]>;
+    const enqueued = this.lastEnqueued.then(() => {
+      appended = this.log.append(drafts);
+    });
+    this.lastEnqueued = enqueued.catch(() => undefined); // a refused append must not block the requests after it
+    await enqueued;
+    const stored = await appended;
+    await this.untilProjected(stored[stored.length - 1].envelope.seq);
+    return stored;
+  }
+
   /** Why the read models stopped following the log, if they did. */
   failure: Error | null = null;
 
@@ -267,6 +311,7 @@ export class ScriptlogService {
     // read models that stopped following it would decide wrongly (a retry would be appended again).
     const refusal = this.writeRefusal();
     if (refusal) throw refusal;
+    checkGeneration(this.models.states.contexts.catalog, body);
     const requestHash = sha256(canonicalBody(body));
     if (body.log_id !== undefined) {
       const repeat = await this.repeatedRequest(body.log_id, requestHash);
@@ -289,7 +334,9 @@ export class ScriptlogService {
         stored: true,
       });
     }
-    return { result: this.resultOf(logId), replayed: false };
+    const result = this.resultOf(logId);
+    await this.autoContext?.afterAttempt();
+    return { result, replayed: false };
   }
 
   /**

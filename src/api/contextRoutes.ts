@@ -1,0 +1,94 @@
+// Routes of the learning loop: context versions, experiments, and what a generator should use for a session.
+import Router from "@koa/router";
+import { ScriptlogError } from "../errors.js";
+import { contextStats, contextVersions, experimentList, experimentReport } from "../projections/contexts.js";
+import type { ScriptlogService } from "../service/scriptlogService.js";
+import type { ExperimentBody, PublishBody } from "../service/contexts.js";
+import {
+  emptyBodySchema,
+  parseBody,
+  parseQuery,
+  publishContextSchema,
+  querySchemas,
+  startExperimentSchema,
+  stopExperimentSchema,
+} from "./schemas.js";
+
+export function contextRoutes(service: ScriptlogService): Router {
+  const router = new Router();
+  const contexts = service.contexts;
+
+  router.post("/api/contexts", async (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    const { version, created } = await contexts.publish(parseBody<PublishBody>(publishContextSchema, ctx.request.body));
+    ctx.status = created ? 201 : 200;
+    ctx.body = { success: true, created, context: contexts.view(version) };
+  });
+
+  router.get("/api/contexts", (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    const versions = contextVersions(contexts.state);
+    ctx.body = { success: true, current: contexts.state.catalog.current, contexts: versions, count: versions.length };
+  });
+
+  router.get("/api/contexts/current", (ctx) => {
+    const q = parseQuery<{ session_id?: string }>(querySchemas.session, ctx.query);
+    // Without a session there is no arm to assign: the current context.
+    ctx.body = { success: true, ...contexts.generationFor(q.session_id ?? null) };
+  });
+
+  router.get("/api/contexts/:version", (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    const context = contexts.view(ctx.params.version);
+    ctx.body = { success: true, context, stats: contextStats(contexts.state, context.version) };
+  });
+
+  router.post("/api/contexts/:version/promote", async (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    parseBody(emptyBodySchema, ctx.request.body);
+    const promoted = await contexts.promote(ctx.params.version);
+    ctx.body = { success: true, promoted, context: contexts.view(ctx.params.version) };
+  });
+
+  router.post("/api/experiments", async (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    const body = parseBody<ExperimentBody>(startExperimentSchema, ctx.request.body);
+    await contexts.startExperiment(body);
+    ctx.status = 201;
+    ctx.body = { success: true, experiment: experimentReport(contexts.state, body.id) };
+  });
+
+  router.get("/api/experiments", (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    const experiments = experimentList(contexts.state);
+    ctx.body = { success: true, experiments, count: experiments.length };
+  });
+
+  router.get("/api/experiments/:id", (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    ctx.body = { success: true, experiment: report(service, ctx.params.id) };
+  });
+
+  router.get("/api/experiments/:id/assignment", (ctx) => {
+    const q = parseQuery<{ session_id?: string }>(querySchemas.session, ctx.query);
+    if (q.session_id === undefined) throw new ScriptlogError("invalid_query", "session_id is required", { parameter: "session_id" });
+    const { experiment: _experiment, ...generation } = contexts.generationFor(q.session_id, ctx.params.id);
+    ctx.body = { success: true, session_id: q.session_id, ...generation };
+  });
+
+  router.post("/api/experiments/:id/stop", async (ctx) => {
+    parseQuery(querySchemas.none, ctx.query);
+    const body = parseBody<{ promote_winner?: boolean }>(stopExperimentSchema, ctx.request.body);
+    report(service, ctx.params.id);
+    await contexts.stopExperiment(ctx.params.id, { promoteWinner: body.promote_winner ?? false });
+    ctx.body = { success: true, experiment: report(service, ctx.params.id) };
+  });
+
+  return router;
+}
+
+function report(service: ScriptlogService, id: string) {
+  const found = experimentReport(service.contexts.state, id);
+  if (!found) throw new ScriptlogError("not_found", `no experiment '${id}'`, { experiment_id: id });
+  return found;
+}
