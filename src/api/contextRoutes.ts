@@ -28,7 +28,22 @@ export function contextRoutes(service: ScriptlogService): Router {
   router.get("/api/contexts", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
     const versions = contextVersions(contexts.state);
-    ctx.body = { success: true, current: contexts.state.catalog.current, contexts: versions, count: versions.length };
+    const { autoContext, autoIntervalMinutes, autoMinEvidenceSessions, experimentMinSessions, contextMaxRules, rulePoolSize } =
+      contexts.settings;
+    ctx.body = {
+      success: true,
+      current: contexts.state.catalog.current,
+      contexts: versions,
+      count: versions.length,
+      auto_context: {
+        enabled: autoContext,
+        interval_minutes: autoIntervalMinutes,
+        min_evidence_sessions: autoMinEvidenceSessions,
+        experiment_min_sessions: experimentMinSessions,
+        context_max_rules: contextMaxRules,
+        rule_pool_size: rulePoolSize,
+      },
+    };
   });
 
   router.get("/api/contexts/current", (ctx) => {

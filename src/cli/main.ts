@@ -9,6 +9,7 @@ import { importCommand } from "./import.js";
 import { exportCommand } from "./export.js";
 import { archiveCommand } from "./archive.js";
 import { verifyCommand } from "./verify.js";
+import { simulateCommand } from "./simulate.js";
 
 interface DirOptions {
   eventsDir?: string;
@@ -81,6 +82,15 @@ export function program(): Command {
     .requiredOption("--to <dir>", "the archive directory (verify it with `scriptlog verify --dir DIR`)")
     .option("--json", "print the report as JSON")
     .action((options) => archiveCommand(configFrom(options), options));
+
+  cli
+    .command("simulate")
+    .description("run the learning loop against a real server with a synthetic script generator, and print what it learnt")
+    .option("--sessions <n>", "sessions to simulate", "300")
+    .option("--seed <s>", "seed of the generator: the same seed writes the same scripts", "1")
+    .option("--server <url>", "a running server (default: start one on a temporary directory, AUTO_CONTEXT on)")
+    .option("--json", "print the report as JSON")
+    .action((options) => simulateCommand(options));
 
   cli
     .command("keygen")

@@ -57,6 +57,10 @@ export class AutoContext {
     const current = state.catalog.current === null ? undefined : state.catalog.contexts.get(state.catalog.current);
     const inCurrent = new Set(current?.rule_ids ?? []);
     const minSessions = this.commands.settings.autoMinEvidenceSessions;
+    // A candidate with the very rules of one that already lost is not tried again (its wording and counts may differ).
+    const ruleSet = (ids: readonly string[]) => [...ids].sort().join("\n");
+    const proposed = ruleSet(rules.map((r) => r.id));
+    for (const c of state.catalog.contexts.values()) if (c.retired && c.source === "auto" && ruleSet(c.rule_ids) === proposed) return null;
     const fresh = rules.filter((r) => r.kind === "verified_fix" && !inCurrent.has(r.id) && r.evidence.sessions >= minSessions);
     if (fresh.length > 0) return `new verified rules: ${fresh.map((r) => r.id).join("; ")}`;
     const useless = [...inCurrent].filter((id) => ruleEffect(state, id).verdict === "no_effect");
