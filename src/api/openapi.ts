@@ -1,5 +1,13 @@
 // The OpenAPI 3.1 document, built from the JSON Schemas ajv checks requests with.
-import { failedAttemptSchema, querySchemas, successAttemptSchema } from "./schemas.js";
+import {
+  emptyBodySchema,
+  failedAttemptSchema,
+  publishContextSchema,
+  querySchemas,
+  startExperimentSchema,
+  stopExperimentSchema,
+  successAttemptSchema,
+} from "./schemas.js";
 
 const errorSchema = {
   type: "object",
@@ -34,6 +42,43 @@ const pathParam = (name: string) => ({ name, in: "path", required: true, schema:
 const get = (summary: string, response: object, parameters: unknown[] = [], extra: number[] = []) => ({
   get: { summary, parameters, responses: { "200": response, ...errors(400, ...extra) } },
 });
+
+const contextSchema = {
+  type: "object",
+  properties: {
+    version: { type: "string" },
+    sha256: { type: "string" },
+    text: { type: "string" },
+    rule_ids: { type: "array", items: { type: "string" } },
+    parent_version: { type: ["string", "null"] },
+    source: { enum: ["manual", "generated", "auto"] },
+    note: { type: ["string", "null"] },
+    published_at: { type: "string" },
+    status: { enum: ["current", "candidate", "retired", "published"] },
+  },
+};
+const contextList = {
+  current: { type: ["string", "null"] },
+  contexts: { type: "array", items: contextSchema },
+  count: { type: "integer" },
+};
+const generation = {
+  context: { anyOf: [{ type: "null" }, { type: "object", properties: { version: { type: "string" }, text: { type: "string" } } }] },
+  experiment: { type: ["string", "null"] },
+  variant: { type: ["string", "null"] },
+  prompt_version: { type: ["string", "null"] },
+  ai_model: { type: ["string", "null"] },
+};
+
+/** A POST with a JSON body checked against `schema`. */
+function action(summary: string, schema: { $id: string }, responses: Record<string, unknown>) {
+  const { $id: _id, ...body } = schema;
+  return {
+    summary,
+    requestBody: { required: false, content: { "application/json": { schema: body } } },
+    responses: { ...responses, ...errors(400, 404, 409, 415, 422, 503) },
+  };
+}
 
 export function openApiDocument() {
   const { $id: _f, ...failed } = failedAttemptSchema;
@@ -161,6 +206,59 @@ export function openApiDocument() {
         }),
         queryParams(querySchemas.aiContext),
       ),
+      "/api/contexts": {
+        ...get("Context versions, newest first, the current one, and the automatic updates' settings", ok("contexts", contextList)),
+        post: action("Publish a context version (the generated AI context without `text`)", publishContextSchema, {
+          "201": ok("published", { created: { const: true }, context: contextSchema }),
+          "200": ok("that text already had a version", { created: { const: false }, context: contextSchema }),
+        }),
+      },
+      "/api/contexts/current": get(
+        "What a generator should use for a session: its arm of a running experiment, or the current context",
+        ok("generation", generation),
+        queryParams(querySchemas.session),
+      ),
+      "/api/contexts/{version}": get(
+        "A context version and what happened under it: sessions, first-attempt success (Wilson 95%), patterns, rule effects",
+        ok("context", { context: contextSchema, stats: { type: "object" } }),
+        [pathParam("version")],
+        [404],
+      ),
+      "/api/contexts/{version}/promote": {
+        post: {
+          ...action("Make a version current", emptyBodySchema, {
+            "200": ok("promoted", { promoted: { type: "boolean" }, context: contextSchema }),
+          }),
+          parameters: [pathParam("version")],
+        },
+      },
+      "/api/experiments": {
+        ...get(
+          "Experiments, newest first, with their status and decision",
+          ok("experiments", { experiments: { type: "array" }, count: { type: "integer" } }),
+        ),
+        post: action("Start an experiment", startExperimentSchema, { "201": ok("started", { experiment: { type: "object" } }) }),
+      },
+      "/api/experiments/{id}": get(
+        "Per variant: sessions, first-attempt success (Wilson 95%), attempts to success, probability of being best; the decision",
+        ok("experiment", { experiment: { type: "object" } }),
+        [pathParam("id")],
+        [404],
+      ),
+      "/api/experiments/{id}/assignment": get(
+        "The variant a session is assigned (a hash of experiment and session id against the weights) and what it uses",
+        ok("assignment", generation),
+        [pathParam("id"), ...queryParams(querySchemas.session)],
+        [404],
+      ),
+      "/api/experiments/{id}/stop": {
+        post: {
+          ...action("Stop an experiment (optionally promoting a declared winner)", stopExperimentSchema, {
+            "200": ok("stopped", { experiment: { type: "object" } }),
+          }),
+          parameters: [pathParam("id")],
+        },
+      },
     },
   };
 }
