@@ -76,7 +76,7 @@ describe("context versions and experiments (REST API, real server)", () => {
     expect(list.body.current).to.equal("ctx-1");
     expect(list.body.contexts.map((c: { version: string }) => c.version)).to.deep.equal(["ctx-2", "ctx-1"]);
 
-    const promoted = await post(`${url}/api/contexts/ctx-2/promote`, undefined, {});
+    const promoted = await post(`${url}/api/contexts/ctx-2/promote`, {});
     expect(promoted.status).to.equal(200);
     expect(promoted.body.context.status).to.equal("current");
     expect((await get(`${url}/api/contexts/current`)).body.context).to.deep.equal({ version: "ctx-2", text: "Write small scripts." });

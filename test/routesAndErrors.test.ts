@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { request } from "node:http";
 import path from "node:path";
+import { contextRoutes } from "../src/api/contextRoutes.js";
 import { openApiDocument } from "../src/api/openapi.js";
 import { readConfig } from "../src/config.js";
 import { logRoutes } from "../src/api/routes.js";
@@ -34,10 +35,8 @@ describe("routes and error answers", () => {
   });
 
   it("the OpenAPI document lists exactly the router's routes and methods", () => {
-    const routed = logRoutes({} as never, { detection: readConfig({}).detection } as never)
-      .stack.flatMap((layer) =>
-        layer.methods.filter((m) => m !== "HEAD").map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, "{$1}")}`),
-      )
+    const routed = [...logRoutes({} as never, { detection: readConfig({}).detection } as never).stack, ...contextRoutes({} as never).stack]
+      .flatMap((layer) => layer.methods.filter((m) => m !== "HEAD").map((m) => `${m} ${String(layer.path).replace(/:(\w+)/g, "{$1}")}`))
       .sort();
     const documented = Object.entries(openApiDocument().paths)
       .flatMap(([p, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${p}`))

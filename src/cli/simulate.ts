@@ -111,13 +111,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulationRepo
     own = { server: await startServer(config, () => undefined), dir };
   }
   try {
-    return await run(new Api(own?.server.url ?? options.server!.replace(/\/+$/, "")), options, own !== null);
+    return await run(new Api(own?.server.url ?? withoutTrailingSlashes(options.server!)), options, own !== null);
   } finally {
     if (own) {
       await own.server.stop();
       rmSync(own.dir, { recursive: true, force: true });
     }
   }
+}
+
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === "/") end--;
+  return url.slice(0, end);
 }
 
 async function run(api: Api, options: SimulateOptions, ownServer: boolean): Promise<SimulationReport> {
