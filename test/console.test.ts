@@ -11,6 +11,15 @@ import { get, post, removeTempDirs, runCli, startInProcess, tempDir } from "./he
 const SCREENSHOTS = path.join(REPO_ROOT, "test-output/console");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+/** Waits for a condition checked from here (page-side predicates would need eval, which the CSP forbids). */
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const IMG_PAYLOAD = "<img src=x onerror=alert(1)>";
 const SCRIPT_PAYLOAD = "</script><script>alert(2)</script>";
 
@@ -72,7 +81,28 @@ describe("web console (chromium)", function () {
     expect(await page.locator("svg.chart polygon.band").count(), "the Wilson band").to.equal(1);
     expect(await page.locator("#top-patterns ~ div table tbody tr").count()).to.be.greaterThan(3);
     expect(await page.evaluate("typeof window.htmx"), "htmx served by the app").to.equal("object");
+    // The real logs are a few weeks old: no verdict without enough attempts in the last 7 days.
+    expect(await page.locator(".stat.trend dd").textContent()).to.match(/^not enough data a verdict needs \d+ attempts/);
     await shot("overview");
+  });
+
+  it("updates the overview live as attempts arrive (SSE), without a reload", async () => {
+    await page.goto(`${server.url}/`);
+    const attempts = page.locator("#live-region .stat", { hasText: "Attempts" }).first().locator("dd");
+    const before = Number((await attempts.textContent())!.split(" ")[0]);
+    await until(() => server.stream.clientCount > 0, "the page connected to /live");
+    await page.evaluate("window.notReloaded = true");
+    const posted = await post(`${server.url}/api/logs/attempts`, {
+      status: "failed",
+      log_id: "live-1",
+      code: "import numpy\nnumpy.arange(3).reshape(2, 2)\n",
+      stderr: "ValueError: cannot reshape array of size 3 into shape (2,2)\n",
+      return_code: 1,
+    });
+    expect(posted.status).to.equal(201);
+    await page.locator("#live-region a[href='/log/live-1']").waitFor();
+    expect(Number((await attempts.textContent())!.split(" ")[0])).to.equal(before + 1);
+    expect(await page.evaluate("window.notReloaded"), "the same page, updated in place").to.equal(true);
   });
 
   it("opens a pattern, follows an example session and shows the diff lines of its fix", async () => {
@@ -115,13 +145,15 @@ describe("web console (chromium)", function () {
     const all = await page.locator("#results tbody tr").count();
     await page.getByLabel("Category").selectOption("name_error");
     await page.waitForURL(/\/failures\?category=name_error$/);
-    await page.waitForFunction(`[...document.querySelectorAll("#results tbody tr")].every((r) => r.textContent.includes("name_error"))`);
-    const filtered = await page.locator("#results tbody tr").count();
+    const rows = page.locator("#results tbody tr");
+    await until(async () => (await rows.count()) < all, "the filtered rows swapped in");
+    expect(new Set(await rows.locator("td:nth-child(3) .muted").allTextContents())).to.deep.equal(new Set(["name_error"]));
+    const filtered = await rows.count();
     expect(filtered).to.equal(12).and.be.lessThan(all);
     await shot("failures-filtered");
     await page.goBack();
     await page.waitForURL(/\/failures$/);
-    await page.waitForFunction(`document.querySelectorAll("#results tbody tr").length === ${all}`);
+    await until(async () => (await rows.count()) === all, "the unfiltered rows back");
     await page.goForward();
     await page.waitForURL(/\/failures\?category=name_error$/);
   });
@@ -165,7 +197,8 @@ describe("web console (chromium)", function () {
     for (const url of ["/log/xss-1", "/log/xss-2", "/sessions/xss-session", "/failures", "/patterns", "/"]) {
       await page.goto(`${server.url}${url}`);
       expect(await page.locator("img").count(), `${url}: no <img> was injected`).to.equal(0);
-      expect(await page.locator("script").count(), `${url}: only htmx's script tag`).to.equal(1);
+      const scripts = await page.locator("script").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("src")));
+      expect(scripts, `${url}: only htmx and its SSE extension`).to.deep.equal(["/assets/htmx.min.js", "/assets/htmx-ext-sse.min.js"]);
       // Patterns keep the text but number placeholders: `alert(<N>)`.
       expect(await page.locator("main").textContent(), `${url}: shown as text`).to.include("<img src=x onerror=alert(");
     }

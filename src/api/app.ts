@@ -31,7 +31,7 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
     }
   });
   // The web console answers GETs outside /api itself (HTML pages, HTML errors); everything else goes on.
-  app.use(consoleRoutes(service));
+  app.use(consoleRoutes(service, options));
   app.use(async (ctx, next) => {
     if (ctx.method === "POST" || ctx.method === "PUT" || ctx.method === "PATCH") {
       // A body must be JSON; an action without one (POST …/stop) needs no type.

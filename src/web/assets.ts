@@ -1,5 +1,5 @@
-// The console's two static files, read once at start-up: the hand-written stylesheet and htmx from
-// node_modules (never a CDN). Served with an ETag so browsers revalidate cheaply.
+// The console's static files, read once at start-up: the hand-written stylesheet, and htmx and its SSE extension
+// from node_modules (never a CDN). Served with an ETag so browsers revalidate cheaply.
 import { hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -21,13 +21,17 @@ const stylesheet = fileURLToPath(
   new URL(import.meta.url.includes("/dist/") ? "../../../src/web/console.css" : "./console.css", import.meta.url),
 );
 
+const resolve = (specifier: string) => createRequire(import.meta.url).resolve(specifier);
+
 let assets: Map<string, Asset> | null = null;
 
 /** By URL path under /assets/. */
 export function consoleAssets(): Map<string, Asset> {
   assets ??= new Map([
     ["/assets/console.css", asset(stylesheet, "text/css; charset=utf-8")],
-    ["/assets/htmx.min.js", asset(createRequire(import.meta.url).resolve("htmx.org/dist/htmx.min.js"), "text/javascript; charset=utf-8")],
+    ["/assets/htmx.min.js", asset(resolve("htmx.org/dist/htmx.min.js"), "text/javascript; charset=utf-8")],
+    // htmx 2's extension for Server-Sent Events, from its own package.
+    ["/assets/htmx-ext-sse.min.js", asset(resolve("htmx-ext-sse/dist/sse.min.js"), "text/javascript; charset=utf-8")],
   ]);
   return assets;
 }

@@ -4,7 +4,7 @@ import { structuredPatch } from "diff";
 import { normaliseNewlines } from "../analysis/codeSummary.js";
 import { innermostScriptFrame, isScriptFrame } from "../analysis/patterns.js";
 import type { TracebackFrame } from "../analysis/traceback.js";
-import { html, type Html, type Interpolation } from "./html.js";
+import { html, join, type Html, type Interpolation } from "./html.js";
 
 /** Text with `backtick` spans as <code>, the way rules and fix descriptions are written. */
 export function inlineCode(text: string): Html {
@@ -14,9 +14,8 @@ export function inlineCode(text: string): Html {
 /** A few lines of code, each marked as removed or added (the wrong → right example of a fix). */
 export function codeLines(lines: string[], kind: "del" | "ins"): Html {
   const sign = kind === "del" ? "-" : "+";
-  return html`<pre
-    class="code ${kind}"
-  ><code>${lines.map((l) => html`<span class="line"><span class="sign" aria-hidden="true">${sign}</span>${l}</span> `)}</code></pre>`;
+  const rows = lines.map((l) => html`<span class="line"><span class="sign" aria-hidden="true">${sign}</span>${l}</span>`);
+  return html`<pre class="code ${kind}"><code>${join(rows, "\n")}</code></pre>`;
 }
 
 // Above this many lines a listing shows the lines around the failing one and folds the rest.
@@ -36,16 +35,16 @@ export function codeListing(code: string, failingLine: number | null, id: string
   const rows: Interpolation[] = [];
   for (let n = from; n <= to; n++) {
     const failing = n === failingLine;
+    const marker = failing ? html`<span class="visually-hidden">failing line ${n}: </span>` : "";
     rows.push(
-      html`<span class="line${failing ? " failing" : ""}" ${failing ? html` id="${id}-failing"` : ""}
-        ><span class="ln" aria-hidden="true">${n}</span
-        >${failing ? html`<span class="visually-hidden">failing line ${n}: </span>` : ""}${lines[n - 1]}</span
-      > `,
+      html`<span class="line${failing ? " failing" : ""}" ${failing ? html`id="${id}-failing"` : ""}
+        ><span class="ln" aria-hidden="true">${n}</span>${marker}${lines[n - 1]}</span
+      >`,
     );
   }
   const cut = from > 1 || to < lines.length ? html`<p class="muted">Lines ${from}–${to} of ${lines.length}.</p>` : "";
   return html`${cut}
-    <pre class="code listing"><code>${rows}</code></pre>`;
+    <pre class="code listing"><code>${join(rows, "\n")}</code></pre>`;
 }
 
 /** The line of the script where the exception was raised: its innermost own frame. */

@@ -43,6 +43,7 @@ export function page({ title, section, body }: PageOptions): Html {
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/assets/console.css" />
         <script src="/assets/htmx.min.js" defer></script>
+        <script src="/assets/htmx-ext-sse.min.js" defer></script>
       </head>
       <body hx-boost="true">
         <a class="skip" href="#main">Skip to content</a>

@@ -4,6 +4,7 @@
 import Router from "@koa/router";
 import type { Context, Middleware, Next } from "koa";
 import { asScriptlogError, httpStatus } from "../api/errors.js";
+import type { LiveRoutes } from "../api/routes.js";
 import { ScriptlogError } from "../errors.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { consoleAssets } from "./assets.js";
@@ -68,7 +69,7 @@ function errorPage(error: ScriptlogError): Html {
 /** Query parameters a page does not take are refused, like the API does. */
 const noQuery = (ctx: Context) => webQuery(webQuerySchemas.none, ctx.query);
 
-export function consoleRoutes(service: ScriptlogService): Middleware {
+export function consoleRoutes(service: ScriptlogService, live: LiveRoutes): Middleware {
   const router = new Router();
   // Where this server is reached, for the curl examples of empty states (Koa 3's ctx.origin is the header).
   const origin = (ctx: Context) => `${ctx.protocol}://${ctx.host}`;
@@ -89,7 +90,13 @@ export function consoleRoutes(service: ScriptlogService): Middleware {
 
   router.get("/", (ctx) => {
     noQuery(ctx);
-    send(ctx, overviewPage(service, origin(ctx)));
+    send(ctx, overviewPage(service, origin(ctx), live));
+  });
+  // The API's live stream from now on, for the overview's live region: under the console's own path, so it
+  // needs what the console's pages need and nothing more.
+  router.get("/live", (ctx) => {
+    noQuery(ctx);
+    live.stream.open(ctx, null);
   });
   router.get("/patterns", (ctx) => send(ctx, patternsPage(service, ctx.query, origin(ctx))));
   router.get("/patterns/:fingerprint", (ctx) => {

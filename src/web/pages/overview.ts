@@ -1,5 +1,7 @@
 // Overview `/`: totals and rates, the daily success rate with its interval, top patterns, latest failures.
 import { wilson } from "../../analysis/stats.js";
+import type { LiveRoutes } from "../../api/routes.js";
+import { trendsReport, trendVerdict, type TrendSettings, type TrendVerdict } from "../../projections/trends.js";
 import { rankedPatterns } from "../../projections/analysis.js";
 import { recentFailures } from "../../projections/failures.js";
 import { summaryReport } from "../../projections/summary.js";
@@ -8,13 +10,15 @@ import { number, percent } from "../format.js";
 import { html, type Html } from "../html.js";
 import { emptyState, firstAttemptAdvice, page } from "../layout.js";
 import { attemptTable, patternTable } from "../parts.js";
-import { dayRange, rateChart, type RatePoint } from "../svg.js";
+import { rateChart, type RatePoint } from "../svg.js";
 
 const CHART_DAYS = 90;
 
-export function overviewPage(service: ScriptlogService, origin: string): Html {
-  const { summary: counts, sessions, analysis, failures } = service.models.states;
-  const summary = summaryReport(counts, sessions.totals, new Date());
+export function overviewPage(service: ScriptlogService, origin: string, live: LiveRoutes): Html {
+  const { summary: counts, sessions, analysis, failures, trends } = service.models.states;
+  const now = new Date();
+  const summary = summaryReport(counts, sessions.totals, now);
+  const settings: TrendSettings = { alpha: live.detection.trendAlpha, minAttempts: live.detection.trendMinAttempts };
   if (summary.total_attempts === 0) {
     return page({
       title: "Overview",
@@ -23,25 +27,42 @@ export function overviewPage(service: ScriptlogService, origin: string): Html {
         ${emptyState("Nothing recorded yet", firstAttemptAdvice(origin))}`,
     });
   }
-  const points = dailyRates(counts.days);
+  const points = dailyRates(service, settings, counts.days, now.getTime());
+  const verdict = trendVerdict(trends.series[0].get("all"), now.getTime(), settings);
   const stat = (label: string, value: string, detail?: string) =>
     html`<div class="stat">
       <dt>${label}</dt>
       <dd>${value}${detail ? html` <span class="muted">${detail}</span>` : ""}</dd>
     </div>`;
+  // New attempts and fixes, told by the stream at /live, make htmx fetch this page again and swap in the live region.
   const body = html`<h1>Overview</h1>
-    <section aria-labelledby="totals">
-      <h2 id="totals">Totals</h2>
-      <dl class="stats">
-        ${stat("Attempts", number(summary.total_attempts), `${number(summary.total_failures)} failed · ${number(summary.total_successes)} succeeded`)}
-        ${stat("Success rate", percent(summary.success_rate, 1), intervalText(summary.total_successes, summary.total_attempts))}
-        ${stat("Last 7 days", percent(summary.recent_success_rate_7d, 1))}
-        ${stat("Sessions", number(summary.total_sessions), `${number(summary.resolved_sessions)} resolved`)}
-        ${stat("First attempt succeeds", percent(summary.first_attempt_success_rate, 1))}
-        ${stat("Attempts to success", summary.avg_attempts_to_success === null ? "—" : summary.avg_attempts_to_success.toFixed(2), "on average, resolved sessions")}
-        ${stat("Unfixed failures", number(summary.unfixed_failures))}
-      </dl>
-    </section>
+    <div hx-ext="sse" sse-connect="/live">
+      <div
+        id="live-region"
+        hx-get="/"
+        hx-trigger="sse:attempt throttle:1s, sse:fix throttle:1s"
+        hx-select="#live-region"
+        hx-swap="outerHTML"
+      >
+        <section aria-labelledby="totals">
+          <h2 id="totals">Totals</h2>
+          <dl class="stats">
+            ${stat("Attempts", number(summary.total_attempts), `${number(summary.total_failures)} failed · ${number(summary.total_successes)} succeeded`)}
+            ${stat("Success rate", percent(summary.success_rate, 1), intervalText(summary.total_successes, summary.total_attempts))}
+            ${stat("Last 7 days", percent(summary.recent_success_rate_7d, 1))} ${trendStat(verdict, settings)}
+            ${stat("Sessions", number(summary.total_sessions), `${number(summary.resolved_sessions)} resolved`)}
+            ${stat("First attempt succeeds", percent(summary.first_attempt_success_rate, 1))}
+            ${stat("Attempts to success", summary.avg_attempts_to_success === null ? "—" : summary.avg_attempts_to_success.toFixed(2), "on average, resolved sessions")}
+            ${stat("Unfixed failures", number(summary.unfixed_failures))}
+          </dl>
+        </section>
+        <section aria-labelledby="latest">
+          <h2 id="latest">Latest failures</h2>
+          ${attemptTable(recentFailures(failures, 8, false), "The latest failed attempts")}
+          <p><a href="/failures">All failures →</a> <span class="muted">Updates as attempts arrive.</span></p>
+        </section>
+      </div>
+    </div>
     <section aria-labelledby="daily">
       <h2 id="daily">Daily success rate</h2>
       ${rateChart(points, `Daily success rate over ${points.length} days, with its 95% Wilson interval as a band`)}
@@ -82,11 +103,6 @@ export function overviewPage(service: ScriptlogService, origin: string): Html {
       <h2 id="top-patterns">Top patterns</h2>
       ${patternTable(rankedPatterns(analysis).slice(0, 8), "The most frequent error patterns")}
       <p><a href="/patterns">All patterns →</a></p>
-    </section>
-    <section aria-labelledby="latest">
-      <h2 id="latest">Latest failures</h2>
-      ${attemptTable(recentFailures(failures, 8, false), "The latest failed attempts")}
-      <p><a href="/failures">All failures →</a></p>
     </section>`;
   return page({ title: "Overview", section: "overview", body });
 }
@@ -96,12 +112,38 @@ function intervalText(successes: number, attempts: number): string | undefined {
   return interval ? `95% CI ${percent(interval[0], 1)}–${percent(interval[1], 1)}` : undefined;
 }
 
-/** Every day from the first recorded to the last (at most CHART_DAYS), days without attempts left blank. */
-function dailyRates(days: Map<string, [number, number]>): RatePoint[] {
-  const keys = [...days.keys()].sort();
-  if (keys.length === 0) return [];
-  return dayRange(keys[0], keys[keys.length - 1], CHART_DAYS).map((day) => {
-    const [attempts, successes] = days.get(day) ?? [0, 0];
-    return { day, attempts, rate: attempts ? successes / attempts : null, interval: wilson(successes, attempts) };
-  });
+const STATUS_WORDS = {
+  improving: "improving",
+  worsening: "worsening",
+  no_change: "no change",
+  insufficient_data: "not enough data",
+} as const;
+
+/** The last 7 days against the 28 before them, with the test that decided it. */
+function trendStat(verdict: TrendVerdict, settings: TrendSettings): Html {
+  const { recent, prior } = verdict;
+  const detail =
+    verdict.status === "insufficient_data"
+      ? `a verdict needs ${settings.minAttempts} attempts in the last 7 days and in the 28 before (${recent.attempts} and ${prior.attempts})`
+      : `${percent(recent.success_rate, 1)} in the last 7 days against ${percent(prior.success_rate, 1)} in the 28 before; ${verdict.test === "fisher" ? "Fisher's exact test" : "two-proportion test"}, p = ${verdict.p_value!.toPrecision(2)}`;
+  return html`<div class="stat trend ${verdict.status}">
+    <dt>Trend</dt>
+    <dd>${STATUS_WORDS[verdict.status]} <span class="muted">${detail}</span></dd>
+  </div>`;
+}
+
+/** The trends read model's daily points, from the first day with attempts (at most CHART_DAYS before the last). */
+function dailyRates(service: ScriptlogService, settings: TrendSettings, days: Map<string, [number, number]>, now: number): RatePoint[] {
+  const last = [...days.keys()].sort().pop();
+  if (last === undefined) return [];
+  const since = Date.parse(`${last}T00:00:00Z`) - (CHART_DAYS - 1) * 86_400_000;
+  const first = Math.max(since, Date.parse(`${[...days.keys()].sort()[0]}T00:00:00Z`));
+  const report = trendsReport(
+    service.models.states.trends,
+    { bucket: "day", since: first, until: Date.parse(`${last}T00:00:00Z`) },
+    now,
+    settings,
+  );
+  const all = report?.series.find((s) => s.key === "all");
+  return (all?.points ?? []).map((p) => ({ day: p.start.slice(0, 10), attempts: p.attempts, rate: p.success_rate, interval: p.ci95 }));
 }
