@@ -6,19 +6,10 @@ import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import type { RunningServer } from "../src/cli/serve.js";
 import { REPO_ROOT, SEED_LOGS } from "./helpers/corpus.js";
-import { get, post, removeTempDirs, runCli, startInProcess, tempDir } from "./helpers/server.js";
+import { get, post, removeTempDirs, runCli, startInProcess, tempDir, until } from "./helpers/server.js";
 
 const SCREENSHOTS = path.join(REPO_ROOT, "test-output/console");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-
-/** Waits for a condition checked from here (page-side predicates would need eval, which the CSP forbids). */
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const IMG_PAYLOAD = "<img src=x onerror=alert(1)>";
 const SCRIPT_PAYLOAD = "</script><script>alert(2)</script>";
@@ -90,7 +81,8 @@ describe("web console (chromium)", function () {
     await page.goto(`${server.url}/`);
     const attempts = page.locator("#live-region .stat", { hasText: "Attempts" }).first().locator("dd");
     const before = Number((await attempts.textContent())!.split(" ")[0]);
-    await until(() => server.stream.clientCount > 0, "the page connected to /live");
+    // Waited for from here: a page-side predicate would need eval, which the CSP forbids.
+    await until(() => server.stream.clientCount > 0);
     await page.evaluate("window.notReloaded = true");
     const posted = await post(`${server.url}/api/logs/attempts`, {
       status: "failed",
@@ -146,14 +138,14 @@ describe("web console (chromium)", function () {
     await page.getByLabel("Category").selectOption("name_error");
     await page.waitForURL(/\/failures\?category=name_error$/);
     const rows = page.locator("#results tbody tr");
-    await until(async () => (await rows.count()) < all, "the filtered rows swapped in");
+    await until(async () => (await rows.count()) < all);
     expect(new Set(await rows.locator("td:nth-child(3) .muted").allTextContents())).to.deep.equal(new Set(["name_error"]));
     const filtered = await rows.count();
     expect(filtered).to.equal(12).and.be.lessThan(all);
     await shot("failures-filtered");
     await page.goBack();
     await page.waitForURL(/\/failures$/);
-    await until(async () => (await rows.count()) === all, "the unfiltered rows back");
+    await until(async () => (await rows.count()) === all);
     await page.goForward();
     await page.waitForURL(/\/failures\?category=name_error$/);
   });
