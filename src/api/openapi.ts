@@ -150,6 +150,16 @@ export function openApiDocument() {
         ok("trends", { trends: { type: "object" } }),
         queryParams(querySchemas.trends),
       ),
+      "/api/logs/anomalies": get(
+        "Spikes and new error patterns in the window ending at `at` (default now): deterministic for a given `at`",
+        ok("anomalies", { at: { type: "string" }, anomalies: { type: "array" } }),
+        queryParams(querySchemas.anomalies),
+      ),
+      "/api/logs/alerts": get(
+        "Alerts the webhook acknowledged (AlertSent events), delivery counters and the anomaly watch's progress",
+        ok("alerts", { alerts: { type: "object" } }),
+        queryParams(querySchemas.alerts),
+      ),
       "/api/logs/stream": {
         get: {
           summary: "Server-Sent Events of attempts, fixes and anomalies as they are projected; resumable with Last-Event-ID (a seq)",

@@ -25,12 +25,18 @@ import { Readable } from "node:stream";
 import { parseAttemptBody, parseQuery, querySchemas } from "./schemas.js";
 import type { EventStream } from "./stream.js";
 import type { DetectionSettings } from "../config.js";
+import type { AnomalyWatch } from "../service/anomalyWatch.js";
+import type { WebhookAlerter } from "../service/alerter.js";
+import { findAnomalies } from "../projections/anomalies.js";
+import { recentAlerts } from "../projections/alerts.js";
 import { trendsReport, trendStatus, MAX_BUCKETS, type TrendQuery, type TrendSettings } from "../projections/trends.js";
 
 /** What the routes answer from beside the read models. */
 export interface LiveRoutes {
   stream: EventStream;
   detection: DetectionSettings;
+  watch: AnomalyWatch;
+  alerter: WebhookAlerter | null;
 }
 
 export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
@@ -99,6 +105,27 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
       });
     }
     ctx.body = { success: true, trends };
+  });
+
+  router.get("/api/logs/anomalies", (ctx) => {
+    const q = parseQuery<{ at?: string }>(querySchemas.anomalies, ctx.query);
+    const at = q.at === undefined ? Date.now() : timestampMillis(q.at);
+    ctx.body = { success: true, at: new Date(at).toISOString(), anomalies: findAnomalies(states(), at, live.detection) };
+  });
+
+  router.get("/api/logs/alerts", (ctx) => {
+    const q = parseQuery<{ limit: number }>(querySchemas.alerts, ctx.query);
+    const alerter = live.alerter;
+    ctx.body = {
+      success: true,
+      alerts: {
+        webhook: alerter !== null,
+        sent: states().alerts.sent,
+        recent: recentAlerts(states().alerts, q.limit),
+        delivery: alerter ? { ...alerter.counters, pending: alerter.pending } : null,
+        watch: live.watch.stats,
+      },
+    };
   });
 
   router.get("/api/logs/failures", (ctx) => {

@@ -209,6 +209,13 @@ export const querySchemas = {
     since: { ...timestampSchema, description: "first UTC day to show (whole days)" },
     until: { ...timestampSchema, description: "last UTC day to show; the verdict's 7 days end with it (default: today)" },
   },
+  anomalies: {
+    at: {
+      ...timestampSchema,
+      description: "judge the window ending at this time (default: now); the same time always gives the same answer",
+    },
+  },
+  alerts: { limit: limitParam },
   stream: {
     after: { type: "integer", minimum: 0, description: "start after this seq (a Last-Event-ID header wins); default: from now" },
   },

@@ -4,6 +4,7 @@
 // Memory per client is bounded: a client whose unsent bytes pass the limit is dropped, and resumes later.
 import type { Context } from "koa";
 import type { ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Subscription } from "rxjs";
 import { ScriptlogError } from "../errors.js";
 import type { Envelope } from "../events/types.js";
@@ -31,6 +32,7 @@ class StreamClient {
 
   constructor(
     private readonly res: ServerResponse,
+    private readonly socket: Socket,
     /** Every event up to this seq has been sent. */
     private after: number,
     private readonly limit: number,
@@ -85,9 +87,11 @@ class StreamClient {
     if (this.res.writableLength > this.limit) this.onDrop(this);
   }
 
+  /** Ends the stream and its connection (an idle keep-alive connection would hold up the server's close). */
   end(): void {
     this.closed = true;
     this.res.end();
+    this.socket.end();
   }
 
   destroy(): void {
@@ -146,7 +150,7 @@ export class EventStream {
       "x-accel-buffering": "no",
     });
     res.write(`retry: 2000\n: scriptlog stream from seq ${after ?? head}\n\n`);
-    const client = new StreamClient(res, after ?? head, this.options.clientBufferBytes, (slow) => {
+    const client = new StreamClient(res, ctx.req.socket, after ?? head, this.options.clientBufferBytes, (slow) => {
       this.dropped++;
       this.clients.delete(slow);
       slow.destroy();
@@ -156,6 +160,8 @@ export class EventStream {
       client.closed = true;
       this.clients.delete(client);
     });
+    // A client that goes away only half-closes its end: the response never finishes, so nothing else would.
+    ctx.req.socket.once("end", () => ctx.req.socket.destroy());
     client.catchUp(this.service).catch((err) => {
       console.error("scriptlog: stream catch-up failed:", err);
       this.clients.delete(client);

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "../api/app.js";
 import { answerClientErrors } from "../api/errors.js";
 import { EventStream } from "../api/stream.js";
+import { WebhookAlerter } from "../service/alerter.js";
+import { AnomalyWatch } from "../service/anomalyWatch.js";
 import type { Config } from "../config.js";
 import { ScriptlogService } from "../service/scriptlogService.js";
 import { parseSignerKey, type SignerKey } from "../events/checkpoint.js";
@@ -14,6 +16,8 @@ export interface RunningServer {
   url: string;
   service: ScriptlogService;
   stream: EventStream;
+  watch: AnomalyWatch;
+  alerter: WebhookAlerter | null;
   stop(): Promise<void>;
 }
 
@@ -38,10 +42,18 @@ export async function startServer(
   });
   const stream = new EventStream(service, config.stream);
   let stopping: Promise<void> | null = null;
+  const webhookUrl = config.alerts.webhookUrl;
+  const alerter = webhookUrl ? new WebhookAlerter({ ...config.alerts, webhookUrl }, (sent) => service.recordAlertSent(sent), log) : null;
+  const watch = new AnomalyWatch(service, config.detection, config.alerts.sweepMs, (anomaly) => {
+    stream.publish([{ id: null, event: "anomaly", data: anomaly }]);
+    alerter?.send(anomaly);
+  });
   const app = createApp(service, {
     bodyLimit: config.bodyLimit,
     stream,
     detection: config.detection,
+    watch,
+    alerter,
     stopping: () => stopping !== null,
   });
   const server = app.listen(config.port, config.host);
@@ -63,6 +75,8 @@ export async function startServer(
   // holding a socket open); then finish the appends already handed to the log and write the snapshot.
   const stop = () =>
     (stopping ??= (async () => {
+      watch.stop();
+      await alerter?.close(); // what the receiver acknowledges is still recorded
       stream.close(); // open streams would keep the server from closing
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -79,8 +93,9 @@ export async function startServer(
     await stop();
     throw err;
   }
+  watch.start();
   log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.models.seq})`);
-  return { url, service, stream, stop };
+  return { url, service, stream, watch, alerter, stop };
 }
 
 /** Rejects once `signal` is aborted; never settles without one. */

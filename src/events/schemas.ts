@@ -231,6 +231,26 @@ const contextChangeV1 = {
   properties: { version: contextVersionSchema, experiment_id: nullable(idSchema) },
 };
 
+const alertSentV1 = {
+  type: "object",
+  additionalProperties: false,
+  required: ["alert_id", "kind", "pattern", "context_version", "window", "tries", "status_code"],
+  properties: {
+    alert_id: idSchema,
+    kind: { enum: ["spike", "new_pattern", "regression"] },
+    pattern: { type: "string" },
+    context_version: nullable({ type: "string" }),
+    window: {
+      type: "object",
+      additionalProperties: false,
+      required: ["start", "end"],
+      properties: { start: timestampSchema, end: timestampSchema },
+    },
+    tries: { type: "integer", minimum: 1 },
+    status_code: { type: "integer", minimum: 100, maximum: 599 },
+  },
+};
+
 /** Data schema of each event type, by schema version. */
 export const EVENT_DATA_SCHEMAS: Record<EventType, Record<number, object>> = {
   AttemptFailed: { 1: attemptFailedV1, 2: v2(attemptFailedV1, failureFieldSchemasV2) },
@@ -242,6 +262,7 @@ export const EVENT_DATA_SCHEMAS: Record<EventType, Record<number, object>> = {
   ExperimentStopped: { 1: experimentStoppedV1 },
   ContextPromoted: { 1: contextChangeV1 },
   ContextRetired: { 1: contextChangeV1 },
+  AlertSent: { 1: alertSentV1 },
 };
 
 /** The version new events of each type are written with. */
@@ -255,6 +276,7 @@ export const CURRENT_VERSION: Record<EventType, number> = {
   ExperimentStopped: 1,
   ContextPromoted: 1,
   ContextRetired: 1,
+  AlertSent: 1,
 };
 
 export const EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];

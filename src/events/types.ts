@@ -154,6 +154,21 @@ export interface ContextRetiredData {
   experiment_id: string | null;
 }
 
+/** An anomaly's alert reached the webhook (a 2xx answer): recorded so it is never sent again, even after a restart. */
+export interface AlertSentData {
+  /** Sent as X-Scriptlog-Alert-Id with every delivery attempt of this alert, so receivers can spot a repeat. */
+  alert_id: string;
+  kind: "spike" | "new_pattern" | "regression";
+  pattern: string;
+  /** The context version a regression recurred under; null for the other kinds. */
+  context_version: string | null;
+  /** The window the anomaly was found in (ISO-8601). */
+  window: { start: string; end: string };
+  /** Delivery attempts it took, and the receiver's status code. */
+  tries: number;
+  status_code: number;
+}
+
 export type EventDraft =
   | { type: "AttemptFailed"; data: AttemptFailedData }
   | { type: "AttemptSucceeded"; data: AttemptSucceededData }
@@ -163,7 +178,8 @@ export type EventDraft =
   | { type: "ExperimentStarted"; data: ExperimentStartedData }
   | { type: "ExperimentStopped"; data: ExperimentStoppedData }
   | { type: "ContextPromoted"; data: ContextPromotedData }
-  | { type: "ContextRetired"; data: ContextRetiredData };
+  | { type: "ContextRetired"; data: ContextRetiredData }
+  | { type: "AlertSent"; data: AlertSentData };
 
 export type EventType = EventDraft["type"];
 export type AttemptEventDraft = Extract<EventDraft, { type: "AttemptFailed" | "AttemptSucceeded" }>;

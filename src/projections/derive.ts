@@ -89,6 +89,7 @@ interface DerivedByType {
   ExperimentStopped: null;
   ContextPromoted: null;
   ContextRetired: null;
+  AlertSent: null;
 }
 
 /** An event as projections see it: its envelope, where it lies, and what the analyzer derives from it. */

@@ -16,6 +16,8 @@ import { successesProjection } from "./successes.js";
 import { summaryProjection, type SummaryState } from "./summary.js";
 import type { Timeline } from "./timeline.js";
 import { trendsProjection, type TrendsState } from "./trends.js";
+import { anomaliesProjection, type AnomaliesState } from "./anomalies.js";
+import { alertsProjection, type AlertsState } from "./alerts.js";
 
 export interface ReadModelStates {
   attempts: AttemptsState;
@@ -27,6 +29,8 @@ export interface ReadModelStates {
   analysis: AnalysisState;
   trends: TrendsState;
   contexts: ContextsState;
+  anomalies: AnomaliesState;
+  alerts: AlertsState;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each projection has its own snapshot JSON type
@@ -44,6 +48,8 @@ export function projections(settings: AnalyzerSettings): ProjectionSet {
     analysis: analysisProjection,
     trends: trendsProjection,
     contexts: contextsProjection,
+    anomalies: anomaliesProjection,
+    alerts: alertsProjection,
   };
 }
 

@@ -8,6 +8,7 @@ import { rawEventLines } from "../store/rawEvents.js";
 import { readBoundary } from "../store/archiveBoundary.js";
 import { canonicalJson } from "../events/envelope.js";
 import type {
+  AlertSentData,
   AttemptEventDraft,
   AttemptFailedData,
   AttemptSucceededData,
@@ -461,6 +462,11 @@ export class ScriptlogService implements LoopHost {
     const record = this.models.states.attempts.byId.get(logId);
     if (!record) throw new ScriptlogError("not_found", `no attempt with log_id '${logId}'`, { log_id: logId });
     return record;
+  }
+
+  /** Records that the webhook acknowledged an alert, so it is never sent again. */
+  async recordAlertSent(data: AlertSentData): Promise<void> {
+    await this.log.append([{ type: "AlertSent", data }]);
   }
 
   /** The log's lines as stored, after a seq: for auditors and replicas. */

@@ -40,3 +40,12 @@ export async function postAll(url: string, bodies: object[], concurrency = 16): 
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
+
+/** Resolves once `check` holds, polling; rejects with `what` after `ms` (a safety net, never the expected path). */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

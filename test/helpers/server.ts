@@ -5,6 +5,7 @@ import path from "node:path";
 import { readConfig, type Config } from "../../src/config.js";
 import { startServer, type RunningServer } from "../../src/cli/serve.js";
 import { createApp, type AppOptions } from "../../src/api/app.js";
+import { AnomalyWatch } from "../../src/service/anomalyWatch.js";
 import { EventStream } from "../../src/api/stream.js";
 import type { ScriptlogService } from "../../src/service/scriptlogService.js";
 import type { AddressInfo } from "node:net";
@@ -102,7 +103,16 @@ export async function serveService(
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const config = readConfig({});
   const stream = new EventStream(service, config.stream);
-  const http = createApp(service, { bodyLimit: config.bodyLimit, stream, detection: config.detection, ...options }).listen(0, "127.0.0.1");
+  // The anomaly watch is not started here: these tests are about the HTTP layer.
+  const watch = new AnomalyWatch(service, config.detection, config.alerts.sweepMs, () => undefined);
+  const http = createApp(service, {
+    bodyLimit: config.bodyLimit,
+    stream,
+    detection: config.detection,
+    watch,
+    alerter: null,
+    ...options,
+  }).listen(0, "127.0.0.1");
   await new Promise((resolve) => http.once("listening", resolve));
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,

@@ -9,6 +9,8 @@ export interface SseMessage {
 export interface SseClient {
   status: number;
   messages: SseMessage[];
+  /** The id of the latest message that had one, as EventSource keeps it for a reconnect. */
+  lastEventId: string | null;
   /** Comment lines (heartbeats) seen so far. */
   comments: string[];
   /** Resolves once `check` holds for what has arrived; rejects if the stream ends first or after `ms`. */
@@ -24,6 +26,7 @@ export async function openStream(url: string, headers: Record<string, string> = 
   const client: SseClient = {
     status: res.status,
     messages: [],
+    lastEventId: null,
     comments: [],
     until(check, what, ms = 10_000) {
       if (check(client)) return Promise.resolve();
@@ -84,5 +87,6 @@ function parseBlock(block: string, client: SseClient): void {
     else if (line.startsWith("event: ")) event = line.slice(7);
     else if (line.startsWith("data: ")) data.push(line.slice(6));
   }
+  if (id !== null) client.lastEventId = id;
   if (data.length) client.messages.push({ id, event, data: JSON.parse(data.join("\n")) });
 }
