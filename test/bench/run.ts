@@ -311,6 +311,41 @@ async function benchPathological() {
   }
 }
 
+async function benchTrends() {
+  const attempts = quick ? 100_000 : 1_000_000;
+  const days = 60;
+  console.log(`\n== trends and anomalies over ${attempts} attempts spread over ${days} days, 8 connections ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    const stepMs = Math.floor((days * 86_400_000) / attempts);
+    await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 200, stepMs));
+    const started = process.hrtime.bigint();
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
+    line("replay until ready", `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
+    try {
+      const seconds = quick ? 2 : 5;
+      const show = (label: string, r: Awaited<ReturnType<typeof latency>>) =>
+        line(label, `p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps.toFixed(0)} req/s, ${r.errors} errors`);
+      show("GET /health (baseline)", await latency(`${server.url}/health`, seconds));
+      // The end of the generated history, so every request judges the same moment.
+      const end = new Date(Date.UTC(2026, 0, 1) + attempts * stepMs).toISOString();
+      for (const route of [
+        "/api/logs/trends",
+        "/api/logs/trends?bucket=week&by=ai_model",
+        `/api/logs/anomalies?at=${end}`,
+        "/api/logs/summary",
+      ]) {
+        show(`GET ${route.replace(end, "END")}`, await latency(`${server.url}${route}`, seconds));
+      }
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 if (want("pathological")) await benchPathological();
 if (want("writes")) await benchWrites();
 if (want("startup")) await benchStartup();
@@ -318,3 +353,4 @@ if (want("analysis")) await benchAnalysis();
 if (want("rebuild")) await benchRebuild();
 if (want("memory")) await benchMemory();
 if (want("console")) await benchConsole();
+if (want("trends")) await benchTrends();

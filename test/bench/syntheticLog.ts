@@ -64,12 +64,12 @@ export function successBody(i: number, padding = 1200) {
   };
 }
 
-/** Sessions of failure, failure, success (+ the FixRecorded events the service would write). */
-export function* sessionDrafts(attempts: number, padding: number): Generator<EventDraft> {
+/** Sessions of failure, failure, success (+ the FixRecorded events the service would write), `stepMs` apart from 2026-01-01. */
+export function* sessionDrafts(attempts: number, padding: number, stepMs = 1000): Generator<EventDraft> {
   const start = Date.UTC(2026, 0, 1);
   for (let i = 0; i < attempts; i++) {
     const session = `s${Math.floor(i / 3)}`;
-    const common = { log_id: `a${i}`, session_id: session, timestamp: new Date(start + i * 1000).toISOString(), session_assigned: false };
+    const common = { log_id: `a${i}`, session_id: session, timestamp: new Date(start + i * stepMs).toISOString(), session_assigned: false };
     if (i % 3 < 2) {
       const { status: _s, ...facts } = failedBody(i, padding);
       yield { type: "AttemptFailed", data: { ...common, ...facts } };
