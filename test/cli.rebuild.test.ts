@@ -33,7 +33,9 @@ describe("scriptlog rebuild", () => {
     }
     const names = readdirSync(outs[0]).sort();
     expect(names).to.deep.equal([
+      "alerts.json",
       "analysis.json",
+      "anomalies.json",
       "attempts.json",
       "contexts.json",
       "failures.json",
