@@ -2,6 +2,7 @@
 import path from "node:path";
 import { ScriptlogError } from "./errors.js";
 import type { AnalyzerSettings } from "./projections/derive.js";
+import type { JetStreamSettings } from "./store/jetstream/stream.js";
 import { DEFAULT_MIN_SESSIONS_PER_VARIANT } from "./analysis/experiments.js";
 
 /** The learning loop: how rules become contexts, and contexts are tried and promoted. */
@@ -44,6 +45,10 @@ export interface Config {
   /** Where new anomalies are POSTed, if anywhere. */
   alerts: AlertSettings;
   loop: LoopSettings;
+  /** How long a read with ?min_seq= waits for the read models to reach that seq before answering 503. */
+  minSeqWaitMs: number;
+  /** EVENT_STORE=jetstream: the log lives on this stream and `eventsDir` is this process's local mirror of it. */
+  jetstream: JetStreamSettings | null;
 }
 
 export interface DetectionSettings {
@@ -104,6 +109,10 @@ export const DEFAULTS = {
   contextMaxRules: 10,
   experimentMinSessions: DEFAULT_MIN_SESSIONS_PER_VARIANT,
   rulePoolSize: 20,
+  minSeqWaitMs: 5000,
+  natsUrl: "nats://127.0.0.1:4222",
+  natsStream: "SCRIPTLOG",
+  natsReplicas: 1,
 } as const;
 
 export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
@@ -165,6 +174,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       experimentMinSessions: positive(env.EXPERIMENT_MIN_SESSIONS, "EXPERIMENT_MIN_SESSIONS", DEFAULTS.experimentMinSessions),
       rulePoolSize: positive(env.RULE_POOL_SIZE, "RULE_POOL_SIZE", DEFAULTS.rulePoolSize),
     },
+    minSeqWaitMs: overrides.minSeqWaitMs ?? integer(env.MIN_SEQ_WAIT_MS, "MIN_SEQ_WAIT_MS", DEFAULTS.minSeqWaitMs),
+    jetstream: overrides.jetstream !== undefined ? overrides.jetstream : eventStore(env),
   };
 }
 
@@ -178,6 +189,18 @@ function url(value: string | undefined, name: string): string | null {
   if (value === undefined || value === "") return null;
   if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) throw invalid(name, "an http(s) URL", value);
   return value;
+}
+
+function eventStore(env: NodeJS.ProcessEnv): JetStreamSettings | null {
+  const kind = env.EVENT_STORE ?? "files";
+  if (kind === "files") return null;
+  if (kind !== "jetstream") throw new Error(`EVENT_STORE must be 'files' or 'jetstream', not '${kind}'`);
+  const stream = env.NATS_STREAM || DEFAULTS.natsStream;
+  // JetStream's own rule for stream names, checked here so a bad one fails at start with its name.
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(stream)) throw new Error(`NATS_STREAM must be 1-64 letters, digits, '_' or '-', not '${stream}'`);
+  const replicas = integer(env.NATS_REPLICAS, "NATS_REPLICAS", DEFAULTS.natsReplicas);
+  if (replicas < 1 || replicas > 5) throw new Error(`NATS_REPLICAS must be from 1 to 5, not '${replicas}'`);
+  return { url: env.NATS_URL || DEFAULTS.natsUrl, stream, replicas };
 }
 
 // A bad setting is refused with a one-line message (exit 2), never a stack trace. Numbers are written plainly:

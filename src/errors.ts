@@ -21,6 +21,7 @@ export type ErrorCode =
   | "not_ready"
   | "log_unavailable"
   | "shutting_down"
+  | "append_conflict"
   | "log_locked"
   | "log_corrupt"
   | "internal_error";

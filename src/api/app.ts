@@ -7,11 +7,14 @@ import { jsonBody } from "./jsonBody.js";
 import { logRoutes, type LiveRoutes } from "./routes.js";
 import { consoleRoutes } from "../web/routes.js";
 import { contextRoutes } from "./contextRoutes.js";
+import { readYourWrites } from "./readYourWrites.js";
 
 export interface AppOptions extends LiveRoutes {
   bodyLimit: number;
   /** True once the server drains for shutdown: new requests are refused and every connection closed. */
   stopping?: () => boolean;
+  /** How long a read with ?min_seq= may wait for the read models to reach it. */
+  minSeqWaitMs?: number;
 }
 
 export function createApp(service: ScriptlogService, options: AppOptions): Koa {
@@ -30,6 +33,7 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
       if (options.stopping?.()) ctx.set("Connection", "close");
     }
   });
+  app.use(readYourWrites(service, options.minSeqWaitMs ?? 5_000));
   // The web console answers GETs outside /api itself (HTML pages, HTML errors); everything else goes on.
   app.use(consoleRoutes(service, options));
   app.use(async (ctx, next) => {

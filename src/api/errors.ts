@@ -25,6 +25,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_ready: 503,
   log_unavailable: 503,
   shutting_down: 503,
+  append_conflict: 503,
   log_locked: 503,
   log_corrupt: 500,
   internal_error: 500,

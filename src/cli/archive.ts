@@ -74,6 +74,13 @@ export async function archiveLog(eventsDir: string, before: string, to: string):
 }
 
 export async function archiveCommand(config: Config, options: { before: string; to: string; json?: boolean }): Promise<void> {
+  if (config.jetstream) {
+    throw new ScriptlogError(
+      "invalid_argument",
+      "archive moves daily files of the file store; a JetStream stream keeps every event (deny-delete)",
+      {},
+    );
+  }
   const report = await archiveLog(config.eventsDir, options.before, options.to);
   if (options.json) console.log(JSON.stringify(report));
   else if (report.files.length === 0) console.log(`nothing to archive: no daily file before ${options.before}`);

@@ -8,7 +8,8 @@ import type { Config } from "../config.js";
 import type { EventDraft } from "../events/types.js";
 import { ScriptlogError } from "../errors.js";
 import { ScriptlogService } from "../service/scriptlogService.js";
-import { EventLog } from "../store/eventLog.js";
+import type { EventStore } from "../store/eventStore.js";
+import { openEventStore } from "../store/openStore.js";
 import { progressBar } from "./progress.js";
 import { readSeedAttempts, seedEvents, type SeedProblem } from "./seedLayout.js";
 
@@ -23,7 +24,7 @@ export interface ImportReport {
 const BATCH = 500;
 
 /** What the log already holds: attempt log_ids and failures with a recorded fix. */
-async function knownIds(log: EventLog): Promise<{ attempts: Set<string>; fixes: Set<string> }> {
+async function knownIds(log: EventStore): Promise<{ attempts: Set<string>; fixes: Set<string> }> {
   const attempts = new Set<string>();
   const fixes = new Set<string>();
   await lastValueFrom(
@@ -40,12 +41,12 @@ async function knownIds(log: EventLog): Promise<{ attempts: Set<string>; fixes: 
   return { attempts, fixes };
 }
 
-export async function importSeedLogs(eventsDir: string, root: string): Promise<ImportReport> {
+export async function importSeedLogs(config: Pick<Config, "eventsDir" | "jetstream">, root: string): Promise<ImportReport> {
   const { attempts, problems } = await readSeedAttempts(root);
   if (attempts.length === 0 && problems.length === 0) {
     throw new ScriptlogError("invalid_argument", `${root} has no failures/ or successes/ documents`, { root });
   }
-  const log = await EventLog.open(eventsDir);
+  const log = await openEventStore(config.eventsDir, config.jetstream);
   try {
     const known = await knownIds(log);
     const drafts = seedEvents(attempts, known, (p) => problems.push(p));
@@ -103,7 +104,7 @@ function clientTags(entry: Record<string, unknown>): string[] {
 }
 
 export async function importJsonLines(config: Config, file: string): Promise<ImportReport> {
-  const service = await ScriptlogService.open(config.eventsDir, { analyzer: config.analyzer });
+  const service = await ScriptlogService.open(config.eventsDir, { analyzer: config.analyzer, jetstream: config.jetstream ?? undefined });
   const report: ImportReport = { attempts: 0, links: 0, fixes: 0, already_present: 0, skipped: [] };
   try {
     await service.start();
@@ -135,9 +136,7 @@ export async function importCommand(config: Config, options: { seedLogs?: string
     throw new ScriptlogError("invalid_argument", "give one of --seed-logs DIR or --jsonl FILE", {});
   }
   const report =
-    options.seedLogs !== undefined
-      ? await importSeedLogs(config.eventsDir, options.seedLogs)
-      : await importJsonLines(config, options.jsonl!);
+    options.seedLogs !== undefined ? await importSeedLogs(config, options.seedLogs) : await importJsonLines(config, options.jsonl!);
   for (const p of report.skipped) console.error(`skipped ${p.path}: ${p.reason}`);
   if (options.json) console.log(JSON.stringify(report));
   else {

@@ -10,6 +10,8 @@ import { exportCommand } from "./export.js";
 import { archiveCommand } from "./archive.js";
 import { verifyCommand } from "./verify.js";
 import { simulateCommand } from "./simulate.js";
+import { mirrorCommand } from "./mirror.js";
+import { withLogFiles } from "./streamMirrorDir.js";
 
 interface DirOptions {
   eventsDir?: string;
@@ -48,7 +50,7 @@ export function program(): Command {
     .option("--compare", "report what changed against the snapshots already there, before replacing them")
     .option("--show <n>", "with --compare: how many changed attempts to list", "20")
     .option("--json", "print the report as JSON")
-    .action((options) => rebuildCommand(configFrom(options), options));
+    .action((options) => withLogFiles(configFrom(options), (config) => rebuildCommand(config, options)));
 
   dirOptions(cli.command("verify").description("re-check every line of the log and every checkpoint; exit 3 at the first problem"))
     .option("--dir <dir>", "the log directory (same as --events-dir)")
@@ -56,11 +58,9 @@ export function program(): Command {
     .option("--json", "print the report as JSON")
     // The snapshot beside the configured log proves how far it reached; one beside another --dir proves nothing.
     .action((options) => {
-      const config = configFrom(options);
-      return verifyCommand(options.dir ?? config.eventsDir, {
-        ...options,
-        projectionsDir: options.dir ? undefined : config.projectionsDir,
-      });
+      const verify = (config: Config) =>
+        verifyCommand(options.dir ?? config.eventsDir, { ...options, projectionsDir: options.dir ? undefined : config.projectionsDir });
+      return options.dir ? verify(configFrom(options)) : withLogFiles(configFrom(options), verify);
     });
 
   dirOptions(cli.command("import").description("append attempts from the original system's logs/ tree or from JSON lines"))
@@ -75,7 +75,12 @@ export function program(): Command {
     .option("--since <time>", "only attempts that ran at or after this ISO-8601 time")
     .option("--until <time>", "only attempts that ran at or before this ISO-8601 time")
     .option("--json", "print the report as JSON")
-    .action((options) => exportCommand(configFrom(options), options));
+    .action((options) => withLogFiles(configFrom(options), (config) => exportCommand(config, options)));
+
+  dirOptions(cli.command("mirror").description("copy the JetStream stream into daily JSONL files, as the file store would hold them"))
+    .requiredOption("--to <dir>", "the directory to write (continued where it ends when run again)")
+    .option("--json", "print the report as JSON")
+    .action((options) => mirrorCommand(configFrom(options), options));
 
   dirOptions(cli.command("archive").description("move whole daily files older than a date out of the live log, compressed"))
     .requiredOption("--before <date>", "archive the daily files of days before this one (YYYY-MM-DD)")

@@ -30,6 +30,7 @@ export async function startServer(
   const service = await ScriptlogService.open(config.eventsDir, {
     analyzer: config.analyzer,
     loop: config.loop,
+    jetstream: config.jetstream ?? undefined,
     snapshots: { dir: config.projectionsDir, onMessage: log },
     checkpoints: config.signingKeyFile ? { key: await signingKey(config.signingKeyFile), policy: checkpointPolicy(config) } : undefined,
     writeProbeMs: config.writeProbeMs,
@@ -55,6 +56,7 @@ export async function startServer(
     watch,
     alerter,
     stopping: () => stopping !== null,
+    minSeqWaitMs: config.minSeqWaitMs,
   });
   const server = app.listen(config.port, config.host);
   answerClientErrors(server);

@@ -24,13 +24,17 @@ import type { AttemptRecord } from "../projections/attempts.js";
 import type { AnalyzerSettings, Projected } from "../projections/derive.js";
 import { sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels, type ReadModelOptions } from "../projections/readModels.js";
-import { EventLog, type EventLogOptions } from "../store/eventLog.js";
+import type { EventLogOptions } from "../store/eventLog.js";
+import type { EventStore } from "../store/eventStore.js";
+import { openEventStore } from "../store/openStore.js";
+import type { JetStreamSettings } from "../store/jetstream/stream.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import { DerivationPool } from "./derivationPool.js";
 import { factsAhead } from "./factsAhead.js";
 import { DEFAULT_LOOP_SETTINGS, type LoopSettings } from "../config.js";
 import { ContextCommands, type LoopHost } from "./contexts.js";
 import { AutoContext } from "./autoContext.js";
+import { SeqWaiters } from "../store/seqWaiters.js";
 
 export interface ServiceOptions extends EventLogOptions {
   analyzer?: AnalyzerSettings;
@@ -42,6 +46,8 @@ export interface ServiceOptions extends EventLogOptions {
   derivationWorkers?: number;
   /** Context versions, experiments and automatic updates. */
   loop?: LoopSettings;
+  /** Keep the log on this JetStream stream, with `eventsDir` as its local mirror; the daily files there by default. */
+  jetstream?: JetStreamSettings;
 }
 
 export interface Health {
@@ -117,6 +123,7 @@ export class ScriptlogService implements LoopHost {
   private lastEnqueued: Promise<unknown> = Promise.resolve();
 
   private readonly checkpointer: Checkpointer | null;
+  private readonly projection = new SeqWaiters(() => this.models.seq);
   private readonly readModelOptions: ReadModelOptions;
 
   /** Context versions and experiments. */
@@ -125,7 +132,7 @@ export class ScriptlogService implements LoopHost {
   private readonly autoContext: AutoContext | null;
 
   private constructor(
-    readonly log: EventLog,
+    readonly log: EventStore,
     private readonly options: ServiceOptions,
   ) {
     this.readModelOptions = {
@@ -149,7 +156,7 @@ export class ScriptlogService implements LoopHost {
 
   /** Opens the log (taking its lock); call start() to replay it. */
   static async open(eventsDir: string, options: ServiceOptions = {}): Promise<ScriptlogService> {
-    return new ScriptlogService(await EventLog.open(eventsDir, options), options);
+    return new ScriptlogService(await openEventStore(eventsDir, options.jetstream, options), options);
   }
 
   /**
@@ -225,7 +232,10 @@ export class ScriptlogService implements LoopHost {
           ahead.operator,
           projectReadModels(this.models),
           tap((models) => models.lastProjected && this.projected$.next(models.lastProjected)),
-          tap(caughtUp),
+          tap(() => {
+            this.projection.advanced();
+            caughtUp();
+          }),
         )
         .subscribe({
           error: (err: Error) => {
@@ -266,6 +276,14 @@ export class ScriptlogService implements LoopHost {
 
   /** The read models have projected the whole log as it stood at start-up. */
   private caughtUp = false;
+
+  /** Resolves true once the read models reach `seq`, or false after `maxWaitMs`. */
+  projectedUntil(seq: number, maxWaitMs: number): Promise<boolean> {
+    return this.projection.until(seq, AbortSignal.timeout(maxWaitMs)).then(
+      () => true,
+      () => false,
+    );
+  }
 
   get ready(): boolean {
     return this.health().status === "ok";
@@ -314,18 +332,40 @@ export class ScriptlogService implements LoopHost {
     if (refusal) throw refusal;
     checkGeneration(this.models.states.contexts.catalog, body);
     const requestHash = sha256(canonicalBody(body));
-    if (body.log_id !== undefined) {
-      const repeat = await this.repeatedRequest(body.log_id, requestHash);
-      if (repeat) return { result: repeat, replayed: true };
-    }
+    // The log_id is chosen once: a request decided again after a conflict must not become a second attempt.
     const logId = body.log_id ?? randomUUID();
+    for (let conflicts = 0; ; conflicts++) {
+      try {
+        return await this.decideAndAppend(body, logId, requestHash, conflicts > 0 || body.log_id !== undefined, restore);
+      } catch (err) {
+        // Another writer appended first (JetStream): see what it wrote, then decide again from there.
+        if (!(err instanceof ScriptlogError && err.code === "append_conflict") || conflicts >= MAX_CONFLICTS) throw err;
+        await this.log.catchUp();
+        await this.projection.until(this.log.chainHead.seq);
+      }
+    }
+  }
+
+  private async decideAndAppend(
+    body: AttemptBody,
+    logId: string,
+    requestHash: string,
+    mayRepeat: boolean,
+    restore: { sessionAssigned?: boolean },
+  ): Promise<RecordOutcome> {
+    if (mayRepeat) {
+      const repeat = await this.repeatedRequest(logId, requestHash);
+      if (repeat) return { result: repeat, replayed: body.log_id !== undefined };
+    }
     const sessionId = this.sessionFor(body);
     const fixes = body.status === "success" ? this.unfixedFailures(sessionId) : [];
     const drafts = this.decide(body, logId, sessionId, requestHash, fixes, restore.sessionAssigned);
     const done = this.append(drafts);
     this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
     try {
-      await done;
+      const stored = await done;
+      // The result is read from the read models: they have the events once they have projected the last one.
+      await this.projection.until(stored[stored.length - 1].envelope.seq);
     } finally {
       this.inFlight.delete(logId);
     }
@@ -485,6 +525,9 @@ export class ScriptlogService implements LoopHost {
     return this.models.entry(record);
   }
 }
+
+/** How often one request may lose the race to another writer before the client is told to retry (503). */
+const MAX_CONFLICTS = 8;
 
 const RESOLVED_FIELDS = new Set<keyof AttemptBody>(["status", "previous_attempt_id", "log_id", "session_id", "timestamp"]);
 

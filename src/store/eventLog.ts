@@ -1,17 +1,15 @@
 // The append-only log: replays the daily files once, then appends events with group commit.
 // Every append is acknowledged only after its bytes are fsync'd; all events waiting while one fsync runs
 // share the next write and the next fsync, so throughput grows with concurrency instead of collapsing.
-import { randomUUID } from "node:crypto";
 import { mkdir, open, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { concat, Observable, Subject, tap } from "rxjs";
 import { EMPTY_HEAD, type ChainHead } from "../events/chain.js";
-import { sealEnvelope } from "../events/envelope.js";
-import { CURRENT_VERSION } from "../events/schemas.js";
+import { checkDrafts, sealDrafts } from "../events/seal.js";
 import type { Envelope, EventDraft, EventLocation, StoredEvent } from "../events/types.js";
-import { dataProblems } from "../events/validation.js";
 import { ScriptlogError } from "../errors.js";
 import { EnvelopeReader } from "./envelopeReader.js";
+import type { EventStore } from "./eventStore.js";
 import { acquireLock, type LogLock } from "./lock.js";
 import { dailyFileName } from "./logFiles.js";
 import { readLog, type LastFile, type ReadOptions, type TornTail } from "./logReader.js";
@@ -53,7 +51,7 @@ interface OpenFile {
   ino: number;
 }
 
-export class EventLog {
+export class EventLog implements EventStore {
   /** Every event appended after replay, in seq order, emitted once it is durable. */
   readonly appended$ = new Subject<StoredEvent>();
   private head: ChainHead = EMPTY_HEAD;
@@ -143,11 +141,16 @@ export class EventLog {
         ? new ScriptlogError("log_unavailable", `the log stopped accepting writes: ${this.failure.message}`)
         : new ScriptlogError("not_ready", "the log is still being replayed");
     }
-    for (const draft of drafts) this.checkDraft(draft);
+    checkDrafts(drafts);
     return new Promise((resolve, reject) => {
       this.pending.push({ drafts, resolve, reject });
       this.flushing ??= this.flush().finally(() => (this.flushing = null));
     });
+  }
+
+  /** This process is the log's only writer: it has seen every event there is. */
+  catchUp(): Promise<void> {
+    return Promise.resolve();
   }
 
   /** Reads back the envelope at a location (the log is immutable, so this never goes stale). */
@@ -165,14 +168,6 @@ export class EventLog {
     this.reader.close();
     this.appended$.complete();
     await this.lock.release();
-  }
-
-  private checkDraft(draft: EventDraft): void {
-    // The envelope's own fields are made by commit(); the data is what can be wrong.
-    const problems = dataProblems(draft.type, CURRENT_VERSION[draft.type], draft.data);
-    if (problems.length) {
-      throw new ScriptlogError("validation_failed", `${draft.type} does not match its schema`, { problems });
-    }
   }
 
   private async flush(): Promise<void> {
@@ -199,23 +194,11 @@ export class EventLog {
   private async commit(drafts: EventDraft[]): Promise<StoredEvent[]> {
     const recordedAt = this.nextRecordedAt();
     const file = await this.fileFor(dailyFileName(recordedAt));
-    let { seq, hash } = this.head;
     let offset = file.size;
     const stored: StoredEvent[] = [];
     const lines: Buffer[] = [];
-    for (const draft of drafts) {
-      seq += 1;
-      const unhashed = {
-        seq,
-        id: randomUUID(),
-        type: draft.type,
-        version: CURRENT_VERSION[draft.type],
-        recorded_at: recordedAt,
-        data: draft.data,
-        prev_hash: hash,
-      } as Omit<Envelope, "hash">;
-      const sealed = sealEnvelope(unhashed);
-      hash = sealed.envelope.hash;
+    const seals = sealDrafts(drafts, this.head, recordedAt);
+    for (const sealed of seals) {
       const line = Buffer.from(sealed.line + "\n", "utf8");
       stored.push({ envelope: sealed.envelope, location: { file: file.name, offset, length: line.length - 1 } });
       lines.push(line);
@@ -236,7 +219,8 @@ export class EventLog {
       throw err;
     }
     file.size = offset;
-    this.head = { seq, hash };
+    const last = seals[seals.length - 1].envelope;
+    this.head = { seq: last.seq, hash: last.hash };
     this.headLocation = stored[stored.length - 1].location;
     return stored;
   }

@@ -9,6 +9,10 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_ANALYZER_SETTINGS } from "../../src/projections/derive.js";
 import { rebuild } from "../../src/cli/rebuild.js";
 import { replayReadModels } from "../../src/service/replay.js";
+import { connect } from "@nats-io/transport-node";
+import { ensureStream } from "../../src/store/jetstream/stream.js";
+import { startNats, stopAllNats } from "../helpers/nats.js";
+import { removeTempDirs } from "../helpers/server.js";
 import { failedBody, longSessionDrafts, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
 import { PATHOLOGICAL } from "../helpers/pathological.js";
 
@@ -42,7 +46,7 @@ async function startChild(
   });
 }
 
-async function load(url: string, seconds: number): Promise<{ rps: number; p99: number; errors: number }> {
+async function load(url: string, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   let i = 0;
   const result = await autocannon({
     url: `${url}/api/logs/attempts`,
@@ -52,7 +56,7 @@ async function load(url: string, seconds: number): Promise<{ rps: number; p99: n
     headers: { "content-type": "application/json" },
     requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(failedBody(i++)) }) }],
   });
-  return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors };
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
 }
 
 /** Lines in the daily files of a log directory. */
@@ -63,8 +67,8 @@ function eventsIn(dir: string): number {
 }
 
 /** Serves with `script`, loads it, stops it (SIGTERM); returns the load figures and the events it wrote. */
-async function loadServer(script: string, events: string, seconds: number) {
-  const server = await startChild(script, { EVENTS_DIR: events });
+async function loadServer(script: string, events: string, seconds: number, env: Record<string, string> = {}) {
+  const server = await startChild(script, { EVENTS_DIR: events, ...env });
   const measured = await load(server.url, seconds);
   server.child.kill("SIGTERM");
   await new Promise((r) => server.child.once("exit", r));
@@ -346,8 +350,61 @@ async function benchTrends() {
   }
 }
 
+async function benchJetStream() {
+  console.log("\n== writes on NATS JetStream: the same load on the file store, a 1-replica stream, a 3-replica stream on 3 nodes ==");
+  const seconds = quick ? 3 : 8;
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  const single = await startNats(1);
+  const cluster = await startNats(3);
+  try {
+    await clusterReady(cluster.url);
+    const bin = path.join(ROOT, "bin/scriptlog.js");
+    const files = await loadServer(bin, path.join(dir, "files"), seconds);
+    const env = (url: string, stream: string, replicas: number) => ({
+      EVENT_STORE: "jetstream",
+      NATS_URL: url,
+      NATS_STREAM: stream,
+      NATS_REPLICAS: String(replicas),
+    });
+    const r1 = await loadServer(bin, path.join(dir, "r1"), seconds, env(single.url, "BENCH_R1", 1));
+    const r3 = await loadServer(bin, path.join(dir, "r3"), seconds, env(cluster.url, "BENCH_R3", 3));
+    const show = (label: string, r: typeof files) =>
+      line(label, `${r.rps.toFixed(0)} req/s, ack p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors, ${r.events} events`);
+    show("file store (fsync'd group commit)", files);
+    show("JetStream, 1 replica", r1);
+    show("JetStream, 3 replicas on 3 nodes", r3);
+    line("ratio: JetStream R1 / file store", `${(r1.rps / files.rps).toFixed(2)}`);
+    line("ratio: JetStream R3 / file store", `${(r3.rps / files.rps).toFixed(2)}`);
+  } finally {
+    await single.stop();
+    await cluster.stop();
+    stopAllNats();
+    removeTempDirs();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A new cluster takes a moment to elect its meta leader: wait until it can create a stream. */
+async function clusterReady(url: string): Promise<void> {
+  const nc = await connect({ servers: url.split(",") });
+  try {
+    for (let tries = 0; ; tries++) {
+      try {
+        await ensureStream(nc, { url, stream: "BENCH_R3", replicas: 3 });
+        return;
+      } catch (err) {
+        if (tries > 300) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 if (want("pathological")) await benchPathological();
 if (want("writes")) await benchWrites();
+if (want("jetstream")) await benchJetStream();
 if (want("startup")) await benchStartup();
 if (want("analysis")) await benchAnalysis();
 if (want("rebuild")) await benchRebuild();
