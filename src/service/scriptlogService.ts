@@ -241,6 +241,7 @@ export class ScriptlogService implements LoopHost {
           error: (err: Error) => {
             // Before the end of replay this refuses start-up; after it, read models would silently go stale.
             this.failure = err;
+            this.projection.fail(err);
             reject(err);
           },
         });
@@ -364,8 +365,9 @@ export class ScriptlogService implements LoopHost {
     this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
     try {
       const stored = await done;
-      // The result is read from the read models: they have the events once they have projected the last one.
-      await this.projection.until(stored[stored.length - 1].envelope.seq);
+      // The result is read from the read models: they have the events once they have projected the last one
+      // (or never will, if they stopped: that is answered below).
+      await this.projection.until(stored[stored.length - 1].envelope.seq).catch(() => undefined);
     } finally {
       this.inFlight.delete(logId);
     }
