@@ -68,7 +68,9 @@ function eventsIn(dir: string): number {
 
 /** Serves with `script`, loads it, stops it (SIGTERM); returns the load figures and the events it wrote. */
 async function loadServer(script: string, events: string, seconds: number, env: Record<string, string> = {}) {
-  const server = await startChild(script, { EVENTS_DIR: events, ...env });
+  // Each server its own projections directory: a snapshot left by another run must not be taken for this log's.
+  const projections = events ? `${events}-projections` : mkdtempSync(path.join(tmpdir(), "scriptlog-bench-projections-"));
+  const server = await startChild(script, { EVENTS_DIR: events, PROJECTIONS_DIR: projections, ...env });
   const measured = await load(server.url, seconds);
   server.child.kill("SIGTERM");
   await new Promise((r) => server.child.once("exit", r));
