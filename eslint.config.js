@@ -3,7 +3,18 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "events/", "projections/", "test/fixtures/", "test-output/", "clients/"] },
+  {
+    ignores: [
+      "dist/",
+      "node_modules/",
+      "events/",
+      "projections/",
+      "test/fixtures/",
+      "test-output/",
+      "clients/",
+      "src/client/api.generated.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

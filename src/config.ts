@@ -1,4 +1,5 @@
 // Configuration, read in one place: environment variables over embedded defaults.
+import { homedir } from "node:os";
 import path from "node:path";
 import { ScriptlogError } from "./errors.js";
 import type { AnalyzerSettings } from "./projections/derive.js";
@@ -49,6 +50,8 @@ export interface Config {
   minSeqWaitMs: number;
   /** EVENT_STORE=jetstream: the log lives on this stream and `eventsDir` is this process's local mirror of it. */
   jetstream: JetStreamSettings | null;
+  /** Where `scriptlog run` and the clients send attempts, and where run keeps those it could not send. */
+  client: { url: string; token: string | null; spoolFile: string };
 }
 
 export interface DetectionSettings {
@@ -113,6 +116,8 @@ export const DEFAULTS = {
   natsUrl: "nats://127.0.0.1:4222",
   natsStream: "SCRIPTLOG",
   natsReplicas: 1,
+  serverUrl: "http://127.0.0.1:8000",
+  spoolFile: path.join(homedir(), ".scriptlog", "spool.jsonl"),
 } as const;
 
 export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
@@ -176,6 +181,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     minSeqWaitMs: overrides.minSeqWaitMs ?? integer(env.MIN_SEQ_WAIT_MS, "MIN_SEQ_WAIT_MS", DEFAULTS.minSeqWaitMs),
     jetstream: overrides.jetstream !== undefined ? overrides.jetstream : eventStore(env),
+    client: overrides.client ?? {
+      url: env.SCRIPTLOG_URL || DEFAULTS.serverUrl,
+      token: env.SCRIPTLOG_TOKEN || null,
+      spoolFile: path.resolve(env.SCRIPTLOG_SPOOL || DEFAULTS.spoolFile),
+    },
   };
 }
 

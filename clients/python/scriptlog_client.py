@@ -338,32 +338,29 @@ class ScriptlogClient:
         make retries of the same request idempotent."""
         return self._request("POST", "/api/logs/attempts", dict(fields))
 
-    def context(self, session_id: str | None = None, max_chars: int | None = None) -> dict:
-        """The AI context to put in the model's prompt: {"text": markdown, "version": str | None}.
+    def context(self, session_id: str | None = None) -> dict:
+        """The AI context to put in the model's prompt: {"text": markdown, "version": str | None, ...}.
 
-        Uses GET /api/contexts/current (which records which version a session was given) where the server
-        has it, else GET /api/logs/ai-context (then the version is the log seq it was generated from).
+        Asks GET /api/contexts/current?session_id=S, which hands out the current published context version (or a
+        session's experiment arm, with "experiment" and "variant"); record "version" with the attempt as
+        context_version. A server without context versions, or with none published yet, gets the generated text
+        of GET /api/logs/ai-context instead, with version None.
         """
         import urllib.parse
 
-        query: dict[str, object] = {}
-        if session_id is not None:
-            query["session_id"] = session_id
-        if max_chars is not None:
-            query["max_chars"] = max_chars
-        qs = "?" + urllib.parse.urlencode(query) if query else ""
+        qs = "?" + urllib.parse.urlencode({"session_id": session_id}) if session_id is not None else ""
         try:
             answer = self._request("GET", "/api/contexts/current" + qs)
-            ctx = answer.get("context", answer)
-            text = ctx.get("text") if isinstance(ctx, dict) else ctx
-            version = (ctx.get("version") if isinstance(ctx, dict) else None) or answer.get("context_version") or answer.get("version")
-            return {"text": text if isinstance(text, str) else json.dumps(text), "version": None if version is None else str(version)}
         except ScriptlogError as err:
-            if err.status != 404 or (isinstance(err.details, dict) and "session_id" in err.details):
+            if err.status != 404 or not err.message.startswith("no route"):
                 raise
-        fallback_qs = "?" + urllib.parse.urlencode({"max_chars": max_chars}) if max_chars is not None else ""
-        answer = self._request("GET", "/api/logs/ai-context" + fallback_qs)
-        return {"text": answer["context"], "version": str(answer["generated_from_seq"])}
+            answer = {}
+        served = answer.get("context")
+        extra = {k: answer[k] for k in ("experiment", "variant", "prompt_version", "ai_model") if answer.get(k) is not None}
+        if isinstance(served, dict) and isinstance(served.get("text"), str):
+            return {"text": served["text"], "version": served.get("version"), **extra}
+        generated = self._request("GET", "/api/logs/ai-context")
+        return {"text": generated["context"], "version": None, **extra}
 
     def run(
         self,

@@ -22,10 +22,12 @@ const errorSchema = {
   },
 };
 
-const ok = (description: string, properties: Record<string, unknown> = {}) => ({
+const ok = (description: string, properties: Record<string, unknown> = {}, required: string[] = []) => ({
   description,
   content: {
-    "application/json": { schema: { type: "object", required: ["success"], properties: { success: { const: true }, ...properties } } },
+    "application/json": {
+      schema: { type: "object", required: ["success", ...required], properties: { success: { const: true }, ...properties } },
+    },
   },
 });
 const errors = (...statuses: number[]) =>
@@ -93,7 +95,10 @@ export function openApiDocument() {
         SuccessfulAttempt: succeeded,
         AttemptRequest: {
           oneOf: [{ $ref: "#/components/schemas/FailedAttempt" }, { $ref: "#/components/schemas/SuccessfulAttempt" }],
-          discriminator: { propertyName: "status" },
+          discriminator: {
+            propertyName: "status",
+            mapping: { failed: "#/components/schemas/FailedAttempt", success: "#/components/schemas/SuccessfulAttempt" },
+          },
         },
         Error: errorSchema,
       },
@@ -111,14 +116,18 @@ export function openApiDocument() {
           summary: "Record an execution attempt",
           requestBody: { required: true, content: { "application/json": { schema: { $ref: "#/components/schemas/AttemptRequest" } } } },
           responses: {
-            "201": ok("Recorded (or an idempotent repeat of the same log_id and body)", {
-              log_id: { type: "string" },
-              session_id: { type: "string" },
-              status: { enum: ["failed", "success"] },
-              error_type: { type: ["string", "null"] },
-              error_category: { type: ["string", "null"] },
-              fixed: { type: "array", items: { type: "string" } },
-            }),
+            "201": ok(
+              "Recorded (or an idempotent repeat of the same log_id and body)",
+              {
+                log_id: { type: "string" },
+                session_id: { type: "string" },
+                status: { enum: ["failed", "success"] },
+                error_type: { type: ["string", "null"] },
+                error_category: { type: ["string", "null"] },
+                fixed: { type: "array", items: { type: "string" } },
+              },
+              ["log_id", "session_id", "status", "error_type", "error_category", "fixed"],
+            ),
             ...errors(400, 409, 413, 415, 422, 503),
           },
         },

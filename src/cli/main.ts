@@ -1,4 +1,5 @@
 // The `scriptlog` command line: one program, a subcommand per file in this folder.
+import path from "node:path";
 import { Command, Option } from "commander";
 import { port, readConfig, type Config } from "../config.js";
 import { ScriptlogError } from "../errors.js";
@@ -12,6 +13,7 @@ import { verifyCommand } from "./verify.js";
 import { simulateCommand } from "./simulate.js";
 import { mirrorCommand } from "./mirror.js";
 import { withLogFiles } from "./streamMirrorDir.js";
+import { runCommand } from "./run.js";
 
 interface DirOptions {
   eventsDir?: string;
@@ -37,6 +39,7 @@ function configFrom(options: DirOptions & { port?: string; host?: string }): Con
 export function program(): Command {
   const cli = new Command("scriptlog")
     .description("Event-sourced log of AI-generated script executions, and what they teach the next script.")
+    .enablePositionalOptions()
     .showHelpAfterError();
 
   dirOptions(cli.command("serve").description("serve the REST API (what `npm start` runs)"))
@@ -96,6 +99,36 @@ export function program(): Command {
     .option("--server <url>", "a running server (default: start one on a temporary directory, AUTO_CONTEXT on)")
     .option("--json", "print the report as JSON")
     .action((options) => simulateCommand(options));
+
+  cli
+    .command("run")
+    .description("run a script (Python under the exception-capturing bootstrap), record the attempt, exit with its exit code")
+    .argument("[command...]", "the command, after --: python3 main.py [args…]")
+    .addOption(new Option("--server <url>", "the scriptlog server").env("SCRIPTLOG_URL"))
+    .addOption(new Option("--token <token>", "sent as Authorization: Bearer").env("SCRIPTLOG_TOKEN"))
+    .addOption(new Option("--spool <file>", "where attempts wait while the server is unreachable").env("SCRIPTLOG_SPOOL"))
+    .option("--session <id>", "the session this attempt belongs to")
+    .option("--after <log_id>", "the attempt this one retries (previous_attempt_id)")
+    .option("--log-id <id>", "the attempt's log_id (default: a new uuid)")
+    .option("--prompt <text>", "the user prompt the script was generated for")
+    .option("--model <name>", "the AI model that wrote it")
+    .option("--image <file>", "the image it works on (image_filename)")
+    .option("--context-version <v>", "the AI context version the model was given")
+    .option("--tag <tag>", "a tag (repeatable)", (tag: string, tags: string[] = []) => [...tags, tag])
+    .option("--timeout <seconds>", "kill the script's process group after this long and record timed_out")
+    .option("--out <dir>", "record the files created or changed under this directory")
+    .option("--flush", "only send the spooled attempts")
+    .option("--json", "also print a JSON summary of the run on stdout")
+    .passThroughOptions()
+    .action((command: string[], options) => {
+      const base = readConfig(process.env);
+      const client = {
+        url: options.server ?? base.client.url,
+        token: options.token ?? base.client.token,
+        spoolFile: options.spool ? path.resolve(options.spool) : base.client.spoolFile,
+      };
+      return runCommand({ ...base, client }, command, options);
+    });
 
   cli
     .command("keygen")
