@@ -150,6 +150,17 @@ describe("scriptlog run", function () {
     expect((await get(`${server.url}/api/logs/log/off-3`)).body.log.fixed_by).to.equal("on-4");
   });
 
+  it("keeps an attempt the server refuses for good beside the spool, and still exits with the script's code", async () => {
+    writeFileSync(path.join(work, "ok.py"), "print('fine')\n");
+    // No context was ever published under this version, so the server cannot accept the attempt (422).
+    const res = await run(["--log-id", "refused-1", "--context-version", "no-such-version", "--", "python3", "ok.py"]);
+    expect(res.code).to.equal(0);
+    expect(res.stderr).to.match(/the server refused the attempt: 422 .*kept in .*spool\.jsonl\.rejected/);
+    const [kept] = readFileSync(`${env.SCRIPTLOG_SPOOL}.rejected`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(kept.error.status).to.equal(422);
+    expect(kept.body).to.include({ log_id: "refused-1", status: "success", context_version: "no-such-version" });
+  });
+
   it("finds the script in a python command line (options before it), and nothing to bootstrap in -c or -m", () => {
     expect(pythonScriptIndex(["python3", "main.py", "-x"])).to.equal(1);
     expect(pythonScriptIndex(["/usr/bin/python3.11", "-u", "-X", "dev", "-Wignore", "main.py"])).to.equal(5);

@@ -25,6 +25,8 @@ import builtins
 import json
 import os
 import sys
+from types import TracebackType
+from typing import Callable, Optional, Type
 
 # Nothing heavy is imported at module level: as the bootstrap, this module runs before the script, and the
 # script should find the interpreter as it would without it.
@@ -34,7 +36,8 @@ EXCEPTION_FILE_ENV = "SCRIPTLOG_EXCEPTION_FILE"
 # Caps of the exception report, the same as the server's JSON Schema for it (src/events/schemas.ts).
 MAX_EXCEPTIONS = 32
 MAX_FRAMES = 200
-RUNPY_FRAMES = 4  # run_path, _run_module_code, _run_code, exec (measured on 3.11: the limit counts it)
+# run_path, _run_module_code, _run_code, and (before 3.12, whose limit counts Python frames only) exec
+RUNPY_FRAMES = 4 if sys.version_info < (3, 12) else 3
 OUTER_FRAMES_KEPT = 20  # of a longer traceback: the outermost 20 and the innermost 180
 MAX_MESSAGE = 10000
 MAX_NOTES = 20
@@ -95,10 +98,10 @@ def _in_app(filename: str, library_dirs: list[str]) -> bool:
     return not any(real.startswith(d) for d in library_dirs)
 
 
-def _frames(tb: object, library_dirs: list[str]) -> tuple[list[dict], int]:
+def _frames(tb: TracebackType | None, library_dirs: list[str]) -> tuple[list[dict], int]:
     import traceback
 
-    summaries = traceback.extract_tb(tb)  # type: ignore[arg-type]
+    summaries = traceback.extract_tb(tb)
     omitted = 0
     if len(summaries) > MAX_FRAMES:
         omitted = len(summaries) - MAX_FRAMES
@@ -181,27 +184,30 @@ def describe_exception(exc: BaseException) -> dict:
 # --- the bootstrap --------------------------------------------------------------------------------------
 
 
-def _own_frame(tb: object) -> bool:
+def _own_frame(tb: TracebackType) -> bool:
     import runpy
 
-    module_globals = tb.tb_frame.f_globals  # type: ignore[attr-defined]
+    module_globals = tb.tb_frame.f_globals
     return module_globals is globals() or module_globals is vars(runpy)
 
 
-def _without_bootstrap(tb: object) -> object:
+def _without_bootstrap(tb: TracebackType | None) -> TracebackType | None:
     """The traceback from the script's first frame on: this file's and runpy's frames are not the script's."""
     while tb is not None and _own_frame(tb):
-        tb = tb.tb_next  # type: ignore[attr-defined]
+        tb = tb.tb_next
     return tb
+
+
+Excepthook = Callable[[Type[BaseException], BaseException, Optional[TracebackType]], object]
 
 
 class _ScriptExcepthook:
     """Hands the uncaught exception, without the bootstrap's frames, to the excepthook in force."""
 
-    def __init__(self, hook):  # type: ignore[no-untyped-def]
+    def __init__(self, hook: Excepthook) -> None:
         self.hook = hook
 
-    def __call__(self, exc_type, exc, tb):  # type: ignore[no-untyped-def]
+    def __call__(self, exc_type: Type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         tb = _without_bootstrap(tb)
         if isinstance(exc, BaseException):
             exc.__traceback__ = tb  # CPython prints the exception's own traceback
@@ -270,19 +276,38 @@ class ScriptlogError(Exception):
 class RunResult:
     """What `ScriptlogClient.run` did: the run itself and how the server recorded it."""
 
-    def __init__(self, **fields: object) -> None:
-        self.log_id: str = fields["log_id"]  # type: ignore[assignment]
-        self.session_id: str = fields["session_id"]  # type: ignore[assignment]
-        self.status: str = fields["status"]  # type: ignore[assignment]
-        self.return_code: int | None = fields["return_code"]  # type: ignore[assignment]
-        self.timed_out: bool = fields["timed_out"]  # type: ignore[assignment]
-        self.stdout: str = fields["stdout"]  # type: ignore[assignment]
-        self.stderr: str = fields["stderr"]  # type: ignore[assignment]
-        self.execution_time_seconds: float = fields["execution_time_seconds"]  # type: ignore[assignment]
-        self.exception: dict | None = fields["exception"]  # type: ignore[assignment]
-        self.error_type: str | None = fields["error_type"]  # type: ignore[assignment]
-        self.error_category: str | None = fields["error_category"]  # type: ignore[assignment]
-        self.fixed: list[str] = fields["fixed"]  # type: ignore[assignment]
+    def __init__(
+        self,
+        *,
+        log_id: str,
+        session_id: str,
+        status: str,
+        return_code: int,
+        timed_out: bool,
+        stdout: str,
+        stderr: str,
+        execution_time_seconds: float,
+        exception: dict | None,
+        error_type: str | None,
+        error_category: str | None,
+        fixed: list[str],
+    ) -> None:
+        self.log_id = log_id
+        self.session_id = session_id
+        #: "failed" or "success"
+        self.status = status
+        #: the exit code, or minus the signal that ended the script
+        self.return_code = return_code
+        self.timed_out = timed_out
+        self.stdout = stdout
+        self.stderr = stderr
+        self.execution_time_seconds = execution_time_seconds
+        #: the bootstrap's report of the uncaught exception, if one escaped
+        self.exception = exception
+        self.error_type = error_type
+        self.error_category = error_category
+        #: the failures of the session this success fixed
+        self.fixed = fixed
 
     def __repr__(self) -> str:
         return f"RunResult(log_id={self.log_id!r}, status={self.status!r}, return_code={self.return_code!r}, error_type={self.error_type!r})"

@@ -80,9 +80,10 @@ export async function runCommand(config: Config, command: string[], options: Run
     if (err instanceof ScriptlogUnreachableError || (err instanceof ScriptlogApiError && err.status >= 500)) {
       await spool.append(body);
       say(`${err.message}; log_id=${body.log_id} spooled to ${spool.file} (send it with scriptlog run --flush)`);
-    } else {
-      say(`the server refused the attempt: ${(err as Error).message}`);
-    }
+    } else if (err instanceof ScriptlogApiError) {
+      spool.reject(body, err);
+      say(`the server refused the attempt: ${err.message}; kept in ${spool.rejectedFile}`);
+    } else throw err;
   }
   if (options.json) {
     const { stdout: _o, stderr: _e, exception, ...run } = execution;

@@ -36,6 +36,11 @@ export class Spool {
     await this.locked(() => appendDurably(this.file, JSON.stringify(body) + "\n"));
   }
 
+  /** Keeps a body the server refused for good, with the reason, for a person to look at. */
+  reject(body: AttemptRequest, err: ScriptlogApiError): void {
+    appendDurably(this.rejectedFile, JSON.stringify({ error: { status: err.status, code: err.code, message: err.message }, body }) + "\n");
+  }
+
   pending(): number {
     return this.lines().length;
   }
@@ -54,10 +59,7 @@ export class Spool {
           if (err instanceof ScriptlogUnreachableError || (err instanceof ScriptlogApiError && err.status >= 500)) break;
           if (!(err instanceof ScriptlogApiError)) throw err;
           report.rejected.push({ log_id: body.log_id, error: err.message });
-          appendDurably(
-            this.rejectedFile,
-            JSON.stringify({ error: { status: err.status, code: err.code, message: err.message }, body }) + "\n",
-          );
+          this.reject(body, err);
         }
       }
       const rest = lines.slice(i);
