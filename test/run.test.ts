@@ -156,7 +156,10 @@ describe("scriptlog run", function () {
     const res = await run(["--log-id", "refused-1", "--context-version", "no-such-version", "--", "python3", "ok.py"]);
     expect(res.code).to.equal(0);
     expect(res.stderr).to.match(/the server refused the attempt: 422 .*kept in .*spool\.jsonl\.rejected/);
-    const [kept] = readFileSync(`${env.SCRIPTLOG_SPOOL}.rejected`, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const [kept] = readFileSync(`${env.SCRIPTLOG_SPOOL}.rejected`, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(kept.error.status).to.equal(422);
     expect(kept.body).to.include({ log_id: "refused-1", status: "success", context_version: "no-such-version" });
   });
