@@ -19,11 +19,12 @@ from scriptlog_client import ScriptlogClient, ScriptlogError
 client = ScriptlogClient(sys.argv[1])
 out = {"context": client.context("s-py")}
 first = client.run("import os\\nos.makedir('out')\\n", session_id="s-py", user_prompt="make out/", ai_model="m1", timeout=20)
-second = client.run("import os\\nos.makedirs('out', exist_ok=True)\\nprint('ok')\\n", after=first.log_id, timeout=20)
+second = client.run("import os\\nos.makedirs('out', exist_ok=True)\\nopen('out/a.txt', 'w').write('a')\\nprint('ok')\\n", after=first.log_id, timeout=20, out_dir="out")
 slow = client.run("import time\\ntime.sleep(20)\\n", session_id="s-slow", timeout=0.5)
 out["runs"] = [
     {"log_id": r.log_id, "session_id": r.session_id, "status": r.status, "return_code": r.return_code, "timed_out": r.timed_out,
-     "error_type": r.error_type, "exception": r.exception is not None, "stdout": r.stdout, "fixed": r.fixed}
+     "error_type": r.error_type, "exception": r.exception is not None, "stdout": r.stdout, "fixed": r.fixed,
+     "output_files": client.log(r.log_id)["log"].get("output_files")}
     for r in (first, second, slow)
 ]
 tb = 'Traceback (most recent call last):\\n  File "/tmp/m.py", line 1, in <module>\\n    x\\nNameError: name \\'x\\' is not defined\\n'
@@ -36,7 +37,7 @@ print(json.dumps(out))
 `;
 
 function python(code: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn("python3", ["-c", code, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("python3", ["-c", code, ...args], { stdio: ["ignore", "pipe", "pipe"], cwd: tempDir() });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c) => (stdout += c));
@@ -72,6 +73,7 @@ describe("clients (real server)", function () {
     });
     expect(second).to.include({ session_id: "s-py", status: "success", return_code: 0, stdout: "ok\n" });
     expect(second.fixed).to.deep.equal([first.log_id]);
+    expect(second.output_files, "written in the caller's directory, listed under out_dir").to.deep.equal(["out/a.txt"]);
     expect(slow).to.include({ status: "failed", timed_out: true, return_code: -9 });
     expect(out.recorded).to.include({ log_id: "py-manual", error_type: "NameError" });
     expect(out.error).to.deep.equal({ status: 422, code: "validation_failed" });

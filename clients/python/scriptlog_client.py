@@ -313,6 +313,20 @@ class RunResult:
         return f"RunResult(log_id={self.log_id!r}, status={self.status!r}, return_code={self.return_code!r}, error_type={self.error_type!r})"
 
 
+def _stamp_files(directory: str) -> dict[str, tuple[int, float]]:
+    """Size and mtime of every file under directory, by path (as `scriptlog run --out` lists output files)."""
+    stamps = {}
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            stamps[path] = (st.st_size, st.st_mtime)
+    return stamps
+
+
 def cap_output(data: bytes) -> str:
     """Captured output as stored: the first 16 KiB and the last 48 KiB, with a line for what was left out."""
     if len(data) > CAPTURE_HEAD_BYTES + CAPTURE_TAIL_BYTES:
@@ -363,6 +377,18 @@ class ScriptlogClient:
         make retries of the same request idempotent."""
         return self._request("POST", "/api/logs/attempts", dict(fields))
 
+    def log(self, log_id: str) -> dict:
+        """GET /api/logs/log/LOG_ID: {"log": the attempt's entry, with everything derived from it}."""
+        import urllib.parse
+
+        return self._request("GET", "/api/logs/log/" + urllib.parse.quote(log_id, safe=""))
+
+    def session(self, session_id: str) -> dict:
+        """GET /api/logs/session/SESSION_ID: {"session": totals, "attempts": oldest first}."""
+        import urllib.parse
+
+        return self._request("GET", "/api/logs/session/" + urllib.parse.quote(session_id, safe=""))
+
     def context(self, session_id: str | None = None) -> dict:
         """The AI context to put in the model's prompt: {"text": markdown, "version": str | None, ...}.
 
@@ -396,13 +422,15 @@ class ScriptlogClient:
         args: list[str] | None = None,
         python: str | None = None,
         cwd: str | None = None,
+        out_dir: str | None = None,
         **fields: object,
     ) -> RunResult:
         """Runs a script (the path of a .py file, or the code itself) under the bootstrap and records it.
 
         session_id / after (the log_id of the attempt this one retries) link it into a session; timeout
-        (seconds) kills the script's process group and records timed_out; further keyword arguments
-        (user_prompt, ai_model, image_filename, tags, context_version…) are sent with the attempt.
+        (seconds) kills the script's process group and records timed_out; cwd is where it runs (default: here);
+        a success lists the files it created or changed under out_dir as output_files; further keyword
+        arguments (user_prompt, ai_model, image_filename, tags, context_version…) are sent with the attempt.
         """
         import signal
         import subprocess
@@ -423,10 +451,9 @@ class ScriptlogClient:
             report = os.path.join(tmp, "exception.json")
             env = dict(os.environ, **{EXCEPTION_FILE_ENV: report})
             command = [python or sys.executable, os.path.abspath(__file__), "--bootstrap", path, *(args or [])]
+            before = _stamp_files(out_dir) if out_dir else {}
             started = time.monotonic()
-            proc = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd or os.path.dirname(path), start_new_session=True
-            )
+            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, start_new_session=True)
             timed_out = False
             try:
                 out, err = proc.communicate(timeout=timeout)
@@ -454,8 +481,10 @@ class ScriptlogClient:
             body.update(stderr=cap_output(err), return_code=rc, timed_out=timed_out)
             if exception is not None:
                 body["exception"] = exception
-        else:
-            body["execution_time_seconds"] = round(elapsed, 6)
+        elif out_dir:
+            after_run = _stamp_files(out_dir)
+            body["output_files"] = sorted(f for f, stamp in after_run.items() if before.get(f) != stamp)[:10000]
+        body["execution_time_seconds"] = round(elapsed, 6)
         body.update(fields)
         answer = self.record_attempt(**body)
         return RunResult(
