@@ -50,6 +50,7 @@ describe("the installed package: scriptlog run finds its bootstrap, and the clie
       "dist/src/client/index.d.ts",
       "dist/src/client/api.generated.d.ts",
       "clients/python/scriptlog_client.py",
+      "src/web/console.css",
     ])
       expect(files, f).to.include(f);
     expect(files.filter((f) => f.startsWith("dist/test/") || f.startsWith("test/") || f.startsWith("events/"))).to.deep.equal([]);
