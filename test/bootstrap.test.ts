@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ajv } from "../src/events/validation.js";
 import { exceptionReportSchema } from "../src/events/schemas.js";
-import { runPython } from "./helpers/bootstrap.js";
+import { inPool, runPython } from "./helpers/bootstrap.js";
 import { removeTempDirs, tempDir } from "./helpers/server.js";
 
 // Scripts that end in every way a script can: each must print and exit exactly as without the bootstrap.
@@ -46,21 +46,17 @@ describe("python bootstrap: the script fails exactly as without it, and its exce
   let dir = "";
 
   before(async function () {
-    this.timeout(60_000);
+    this.timeout(240_000);
     dir = tempDir();
     writeFileSync(path.join(dir, "broken_helper.py"), "def f(:\n    pass\n");
-    await Promise.all(
-      Object.entries(scripts).map(async ([name, code]) => {
-        const file = `${name}.py`;
-        writeFileSync(path.join(dir, file), code);
-        const args = name === "argv_and_path" ? ["ARG1"] : [];
-        const [plain, boot] = await Promise.all([
-          runPython(file, { cwd: dir, bootstrap: false, args }),
-          runPython(file, { cwd: dir, bootstrap: true, args }),
-        ]);
-        runs.set(name, { plain, boot });
-      }),
-    );
+    await inPool(Object.entries(scripts), 3, async ([name, code]) => {
+      const file = `${name}.py`;
+      writeFileSync(path.join(dir, file), code);
+      const args = name === "argv_and_path" ? ["ARG1"] : [];
+      const plain = await runPython(file, { cwd: dir, bootstrap: false, args });
+      const boot = await runPython(file, { cwd: dir, bootstrap: true, args });
+      runs.set(name, { plain, boot });
+    });
   });
   after(removeTempDirs);
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { analyseFailure, type FailureAnalysis } from "../src/analysis/failure.js";
 import { innermostScriptFrame } from "../src/analysis/patterns.js";
 import { readCorpus, type CorpusCase } from "./helpers/corpus.js";
-import { runPython, type PythonRun } from "./helpers/bootstrap.js";
+import { inPool, runPython, type PythonRun } from "./helpers/bootstrap.js";
 import { removeTempDirs, tempDir } from "./helpers/server.js";
 
 // Every script of the shared CPython corpus, run again under the bootstrap: what its report says must agree
@@ -52,19 +52,15 @@ describe("structured exceptions agree with parsed stderr on the shared corpus (e
   const runs = new Map<string, PythonRun>();
 
   before(async function () {
-    this.timeout(120_000);
+    this.timeout(300_000);
     const root = tempDir();
     // A few at a time: some scripts import numpy, pandas or OpenCV.
-    const queue = [...cases];
-    const worker = async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) {
-        const dir = path.join(root, c.case);
-        mkdirSync(dir);
-        writeFileSync(path.join(dir, "main.py"), c.code);
-        runs.set(c.case, await runPython("main.py", { cwd: dir, bootstrap: true }));
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
+    await inPool(cases, 3, async (c) => {
+      const dir = path.join(root, c.case);
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, "main.py"), c.code);
+      runs.set(c.case, await runPython("main.py", { cwd: dir, bootstrap: true }));
+    });
   });
   after(removeTempDirs);
 

@@ -7,17 +7,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import {
-  ScriptlogApiError,
-  ScriptlogClient,
-  ScriptlogUnreachableError,
-  type AttemptRequest,
-  type ExceptionReport,
-} from "../client/index.js";
+import { ScriptlogApiError, ScriptlogClient, type AttemptRequest, type ExceptionReport } from "../client/index.js";
 import type { Config } from "../config.js";
 import { ScriptlogError } from "../errors.js";
 import { CappedCapture, changedFiles, pythonScriptIndex, stampFiles, underBootstrap } from "./runCapture.js";
-import { Spool } from "./spool.js";
+import { Spool, worthRetrying } from "./spool.js";
 
 export interface RunOptions {
   session?: string;
@@ -77,9 +71,9 @@ export async function runCommand(config: Config, command: string[], options: Run
       `log_id=${answer.log_id} session_id=${answer.session_id} status=${body.status}${answer.error_type ? ` error_type=${answer.error_type}` : ""}`,
     );
   } catch (err) {
-    if (err instanceof ScriptlogUnreachableError || (err instanceof ScriptlogApiError && err.status >= 500)) {
+    if (worthRetrying(err)) {
       await spool.append(body);
-      say(`${err.message}; log_id=${body.log_id} spooled to ${spool.file} (send it with scriptlog run --flush)`);
+      say(`${(err as Error).message}; log_id=${body.log_id} spooled to ${spool.file} (send it with scriptlog run --flush)`);
     } else if (err instanceof ScriptlogApiError) {
       spool.reject(body, err);
       say(`the server refused the attempt: ${err.message}; kept in ${spool.rejectedFile}`);

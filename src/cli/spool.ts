@@ -12,6 +12,15 @@ import {
   type ScriptlogClient,
 } from "../client/index.js";
 
+// Answers after which the same body may still be taken later: the server is down or busy, or wants
+// credentials the runner has not been given yet. Any other 4xx refuses the body itself.
+const RETRY_STATUSES = new Set([401, 403, 408, 429]);
+
+export function worthRetrying(err: unknown): boolean {
+  if (err instanceof ScriptlogUnreachableError) return true;
+  return err instanceof ScriptlogApiError && (err.status >= 500 || RETRY_STATUSES.has(err.status));
+}
+
 /** A lock older than this was left by a process that died while holding it. */
 const STALE_LOCK_MS = 10 * 60_000;
 const LOCK_WAIT_MS = 5_000;
@@ -56,7 +65,7 @@ export class Spool {
         try {
           report.sent.push(await client.recordAttempt(body));
         } catch (err) {
-          if (err instanceof ScriptlogUnreachableError || (err instanceof ScriptlogApiError && err.status >= 500)) break;
+          if (worthRetrying(err)) break;
           if (!(err instanceof ScriptlogApiError)) throw err;
           report.rejected.push({ log_id: body.log_id, error: err.message });
           this.reject(body, err);

@@ -48,3 +48,12 @@ export function runPython(
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal ? constants.signals[signal] : 0;
 }
+
+/** Runs fn over items, at most `width` at a time (python3 processes are heavy on a small, shared machine). */
+export async function inPool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
