@@ -67,7 +67,9 @@ export class ScriptlogClient {
     url: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.url = url.replace(/\/+$/, "");
+    let base = url;
+    while (base.endsWith("/")) base = base.slice(0, -1);
+    this.url = base;
   }
 
   /** POST /api/logs/attempts. Send a log_id of your own to make retries of the same request idempotent. */
