@@ -16,7 +16,9 @@ const STREAM = "FAILOVER";
 
 const attempt = (log_id: string) => ({ status: "failed", log_id, code: "x = y\n", stderr: "NameError: name 'y' is not defined\n" });
 
-function serverOn(nats: NatsCluster, mirror: string): Promise<RunningServer> {
+const started: RunningServer[] = [];
+
+async function serverOn(nats: NatsCluster, mirror: string): Promise<RunningServer> {
   const config = readConfig(
     {},
     {
@@ -26,7 +28,9 @@ function serverOn(nats: NatsCluster, mirror: string): Promise<RunningServer> {
       jetstream: { url: nats.url, stream: STREAM, replicas: 3 },
     },
   );
-  return startServer(config, () => undefined);
+  const server = await startServer(config, () => undefined);
+  started.push(server);
+  return server;
 }
 
 describe("JetStream cluster: 3 nodes, a stream of 3 replicas", function () {
@@ -51,6 +55,8 @@ describe("JetStream cluster: 3 nodes, a stream of 3 replicas", function () {
     }
   });
   after(async () => {
+    // Stopped even when the test failed: a server left running would keep mocha, and CI, waiting for good.
+    await Promise.all(started.map((server) => server.stop().catch(() => undefined)));
     await nats?.stop();
     stopAllNats();
     removeTempDirs();

@@ -27,6 +27,11 @@ export class SeqWaiters {
     });
   }
 
+  /** Whether anyone waits for a seq not reached yet. */
+  get waiting(): boolean {
+    return this.waiters.length > 0;
+  }
+
   /** Call after the seq moved. */
   advanced(): void {
     if (this.waiters.length === 0) return;

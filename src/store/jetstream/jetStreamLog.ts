@@ -41,6 +41,11 @@ interface PendingAppend {
   reject: (err: Error) => void;
 }
 
+/** How long the follower waits for a message the stream holds before it follows afresh with a new consumer. */
+const STALL_MS = 2_000;
+/** How often an idle follower, with no one waiting, checks that it has missed nothing. */
+const IDLE_CHECK_MS = 15_000;
+
 /** The stream's last message is not the one this writer sealed against: catch up and decide again. */
 export const APPEND_CONFLICT = "append_conflict";
 
@@ -200,11 +205,14 @@ export class JetStreamLog {
         () => this.closed,
       );
       if (this.head.seq >= end) this.markCaughtUp();
-      await retried(
-        () => this.consume(end),
-        Infinity,
-        () => this.closed,
-      );
+      // A consumer that ends (stopped as stalled, or by the library) is followed by a new one from the mirror's head.
+      while (!this.closed) {
+        await retried(
+          () => this.consume(end),
+          Infinity,
+          () => this.closed,
+        );
+      }
     };
     run().catch((err: Error) => {
       if (this.closed) return;
@@ -226,22 +234,59 @@ export class JetStreamLog {
       const messages = await consumer.consume();
       this.stopConsumer = () => messages.stop();
       if (this.closed) messages.stop();
-      for await (const message of messages) {
-        const { envelope, location } = mirror.accept(message.seq, Buffer.from(message.data));
-        const mine = this.expected.get(envelope.seq);
-        this.expected.delete(envelope.seq);
-        const own = mine !== undefined && mine.envelope.hash === envelope.hash;
-        const stored: StoredEvent = { envelope: own ? mine.envelope : upcast(envelope), location };
-        this.head = mirror.head;
-        if (envelope.recorded_at > this.lastRecordedAt) this.lastRecordedAt = envelope.recorded_at;
-        this.appended$.next(stored);
-        if (own) mine.arrived(stored);
-        this.mirrorReached.advanced();
-        if (!this.caughtUp && envelope.seq >= end) this.markCaughtUp();
+      let lastArrival = Date.now();
+      const unwatch = this.watchForStall(
+        () => messages.stop(),
+        () => lastArrival,
+      );
+      try {
+        for await (const message of messages) {
+          lastArrival = Date.now();
+          this.mirrorMessage(mirror, message.seq, message.data, end);
+        }
+      } finally {
+        unwatch();
       }
     } finally {
       mirror.close();
     }
+  }
+
+  /** Writes one message to the mirror and passes it on, settling the append that published it if it is ours. */
+  private mirrorMessage(mirror: StreamMirror, seq: number, data: Uint8Array, end: number): void {
+    const { envelope, location } = mirror.accept(seq, Buffer.from(data));
+    const mine = this.expected.get(envelope.seq);
+    this.expected.delete(envelope.seq);
+    const own = mine !== undefined && mine.envelope.hash === envelope.hash;
+    const stored: StoredEvent = { envelope: own ? mine.envelope : upcast(envelope), location };
+    this.head = mirror.head;
+    if (envelope.recorded_at > this.lastRecordedAt) this.lastRecordedAt = envelope.recorded_at;
+    this.appended$.next(stored);
+    if (own) mine.arrived(stored);
+    this.mirrorReached.advanced();
+    if (!this.caughtUp && envelope.seq >= end) this.markCaughtUp();
+  }
+
+  /**
+   * Stops a consumer that has gone quiet while the stream holds more than the mirror: after a stream leader is
+   * lost, a consumer can stay silent for good (nats-server and its clients have known defects there), and an
+   * append waits for its own event to be mirrored. Checked after 2 s of quiet while anyone waits, 15 s otherwise.
+   */
+  private watchForStall(stop: () => void, lastArrival: () => number): () => void {
+    let checking = false;
+    const timer = setInterval(() => {
+      const waiting = this.expected.size > 0 || this.mirrorReached.waiting;
+      if (checking || Date.now() - lastArrival() < (waiting ? STALL_MS : IDLE_CHECK_MS)) return;
+      checking = true;
+      this.streamLastSeq()
+        .then((last) => {
+          if (last > this.head.seq && Date.now() - lastArrival() >= STALL_MS) stop();
+        })
+        .catch(() => undefined) // between leaders: look again on the next tick
+        .finally(() => (checking = false));
+    }, STALL_MS / 4);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   private markCaughtUp(): void {
