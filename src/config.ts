@@ -65,6 +65,8 @@ export interface DetectionSettings {
   spikeMinCount: number;
   /** A new pattern: first seen within the window, at least this often. */
   newPatternMinCount: number;
+  /** A regression: a fixed pattern failing, despite its rule in the context, at least this often in the window. */
+  regressionMinCount: number;
   /** Trend verdicts: significance level, and the fewest attempts each period needs for any verdict. */
   trendAlpha: number;
   trendMinAttempts: number;
@@ -99,6 +101,7 @@ export const DEFAULTS = {
   spikePValue: 0.001,
   spikeMinCount: 5,
   newPatternMinCount: 3,
+  regressionMinCount: 2,
   trendAlpha: 0.05,
   trendMinAttempts: 20,
   alertRetries: 5,
@@ -159,6 +162,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       spikePValue: fraction(env.SPIKE_P_VALUE, "SPIKE_P_VALUE", DEFAULTS.spikePValue),
       spikeMinCount: integer(env.SPIKE_MIN_COUNT, "SPIKE_MIN_COUNT", DEFAULTS.spikeMinCount),
       newPatternMinCount: integer(env.NEW_PATTERN_MIN_COUNT, "NEW_PATTERN_MIN_COUNT", DEFAULTS.newPatternMinCount),
+      regressionMinCount: integer(env.REGRESSION_MIN_COUNT, "REGRESSION_MIN_COUNT", DEFAULTS.regressionMinCount),
       trendAlpha: fraction(env.TREND_ALPHA, "TREND_ALPHA", DEFAULTS.trendAlpha),
       trendMinAttempts: integer(env.TREND_MIN_ATTEMPTS, "TREND_MIN_ATTEMPTS", DEFAULTS.trendMinAttempts),
     },

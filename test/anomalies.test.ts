@@ -188,3 +188,85 @@ describe("alerts: each new anomaly POSTed to the webhook once, across a restart"
     expect((await get(`${server.url}/api/logs/alerts`)).body.alerts).to.include({ sent: 1 });
   });
 });
+
+describe("anomalies: a regression is a fixed pattern coming back in attempts generated with its rule", () => {
+  const FIXED_IN_CONTEXT = STEADY_LOW; // fixed, then in ctx-1's rules
+  const FIXED_PATTERN = "KeyError: <STR>"; // (the key is a parameter of the message)
+  const FIXED_LATER = NEW; // fixed only after ctx-1 was published, so not among its rules
+  const UNFIXED = STEADY_HIGH; // 2 a day, never fixed: a warning rule in ctx-1
+  let server: RunningServer;
+  let events: string;
+
+  before(async () => {
+    events = path.join(tempDir(), "events");
+    server = await startInProcess(events, undefined, { alerts: { ...readConfig({}).alerts, sweepMs: 3_600_000 } });
+  });
+  after(async () => {
+    await server.stop();
+    removeTempDirs();
+  });
+
+  /** A failure, and the success that fixes it (linked by previous_attempt_id), in a session of its own. */
+  async function fixed(error: string, daysAgo: number, session: string) {
+    const f = await post(`${server.url}/api/logs/attempts`, failure(error, at(daysAgo, 3), { session_id: session }));
+    const s = await post(
+      `${server.url}/api/logs/attempts`,
+      success(at(daysAgo, 4), { session_id: session, previous_attempt_id: f.body.log_id }),
+    );
+    expect(s.status).to.equal(201);
+  }
+
+  it("given a fix, a context holding its rule, and failures of the pattern under that context: a regression, streamed once", async () => {
+    const steady: Array<Record<string, unknown>> = [];
+    for (let d = 10; d >= 1; d--)
+      for (let i = 0; i < 2; i++) steady.push(failure(UNFIXED, at(d, 6 + i), { session_id: `steady-${d}-${i}` }));
+    await postAll(server.url, steady);
+    await post(`${server.url}/api/logs/attempts`, failure(FIXED_IN_CONTEXT, at(10, 2), { session_id: "first-height" }));
+    await fixed(FIXED_IN_CONTEXT, 10, "fix-height");
+    const published = await post(`${server.url}/api/contexts`, {});
+    expect(published.body.context.rule_ids).to.have.members([FIXED_PATTERN, pattern(UNFIXED)]);
+    const version = published.body.context.version;
+    await fixed(FIXED_LATER, 8, "fix-index");
+    await fixed(FIXED_LATER, 7, "fix-index-2");
+
+    const stream = await openStream(`${server.url}/api/logs/stream`);
+    // In the last hour, each under ctx-1: the fixed pattern with its rule 3 times, the one fixed later 3 times,
+    // the unfixed one at its usual 2.
+    const now = Date.now();
+    const recent: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 3; i++) {
+      const when = (minutes: number) => new Date(now - (50 - 10 * i - minutes) * 60_000).toISOString();
+      const generated = { context_version: version, session_id: `ctx-session-${i}` };
+      recent.push(failure(FIXED_IN_CONTEXT, when(0), { ...generated, log_id: `again-${i}` }));
+      recent.push(failure(FIXED_LATER, when(1), generated));
+      if (i < 2) recent.push(failure(UNFIXED, when(2), generated));
+    }
+    for (const body of recent) expect((await post(`${server.url}/api/logs/attempts`, body)).status).to.equal(201);
+    await watched(server);
+    await stream.until((c) => c.messages.some((m) => m.event === "anomaly"), "the regression on the stream");
+
+    const { anomalies } = (await get(`${server.url}/api/logs/anomalies?at=${new Date(now).toISOString()}`)).body;
+    expect(anomalies.map((a: any) => [a.kind, a.pattern])).to.deep.equal([["regression", FIXED_PATTERN]]);
+    const [regression] = anomalies;
+    expect(regression).to.include({ observed: 3, expected: 0, p_value: null, context_version: version, error_type: "KeyError" });
+    expect(regression.first_seen).to.equal(at(10, 2));
+    expect(regression.example_log_ids).to.deep.equal(["again-2", "again-1", "again-0"]);
+    expect(regression.window).to.deep.equal({ start: new Date(now - 86_400_000).toISOString(), end: new Date(now).toISOString() });
+    const streamed = stream.messages.filter((m) => m.event === "anomaly").map((m) => m.data);
+    expect(streamed.map((a) => [a.kind, a.pattern, a.context_version])).to.deep.equal([["regression", FIXED_PATTERN, version]]);
+  });
+
+  it("is re-derived on a restart from the snapshot; no window before the recurrence has it", async () => {
+    const now = (await get(`${server.url}/api/logs/anomalies`)).body;
+    await server.stop();
+    server = await startInProcess(events, undefined, { alerts: { ...readConfig({}).alerts, sweepMs: 3_600_000 } });
+    expect((await get(`${server.url}/api/logs/anomalies?at=${now.at}`)).body).to.deep.equal(now);
+    for (let d = 1; d <= 9; d++) {
+      const { anomalies } = (await get(`${server.url}/api/logs/anomalies?at=${new Date(dayStart(d - 1) - 3_600_000).toISOString()}`)).body;
+      expect(
+        anomalies.filter((a: any) => a.kind === "regression"),
+        `the day ${d} days ago`,
+      ).to.deep.equal([]);
+    }
+  });
+});

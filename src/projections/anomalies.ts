@@ -1,8 +1,11 @@
 // The failures of each error pattern in the order they ran (by their own timestamps), so any window can be
 // counted with two binary searches: spikes and new patterns are judged when asked, at the time asked about,
-// from this state and the attempt timelines. The state holds references to the shared attempt records only.
+// from this state and the attempt timelines; regressions from the failures the contexts read model counts
+// despite a rule. The state holds references to the shared attempt records only.
 import { poissonUpperTail } from "../analysis/stats.js";
+import type { AnalysisState } from "./analysis.js";
 import { compareByTime, recordsOf, type AttemptRecord } from "./attempts.js";
+import type { ContextsState, DespiteFailure } from "./contexts.js";
 import { insertSorted, type Projection } from "./projection.js";
 import type { Timeline } from "./timeline.js";
 
@@ -33,6 +36,7 @@ export interface AnomalySettings {
   spikePValue: number;
   spikeMinCount: number;
   newPatternMinCount: number;
+  regressionMinCount: number;
 }
 
 export interface Anomaly {
@@ -55,13 +59,13 @@ export interface Anomaly {
 
 const EXAMPLES = 3;
 
-/** The index of the first record that ran at or after `time`. */
-function firstAtOrAfter(records: readonly AttemptRecord[], time: number): number {
+/** The index of the first item that ran at or after `time`, in items ordered by when they ran. */
+function firstAtOrAfter<T>(items: readonly T[], time: number, timeOf: (item: T) => number = (r) => (r as AttemptRecord).time): number {
   let lo = 0;
-  let hi = records.length;
+  let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (records[mid].time < time) lo = mid + 1;
+    if (timeOf(items[mid]) < time) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -74,6 +78,8 @@ export interface AnomalySources {
   anomalies: AnomaliesState;
   failures: Timeline;
   successes: Timeline;
+  contexts: ContextsState;
+  analysis: AnalysisState;
 }
 
 /**
@@ -85,6 +91,10 @@ export interface AnomalySources {
  *   just before the window, applied to the attempts in the window. A pattern absent from the baseline is
  *   judged as if it had occurred once there; with no attempts at all in the baseline, nothing is a spike.
  * - new_pattern: first seen within the window, at least newPatternMinCount times.
+ * - regression: the pattern has a verified fix, and failed within the window, at least regressionMinCount
+ *   times, in attempts generated with a context version whose rules include it (the rule id is the pattern):
+ *   the rule was handed to the model and the mistake came back anyway. Nothing is expected there, so
+ *   expected is 0 and p_value null; context_version is that of the latest such failure.
  */
 export function findAnomalies(sources: AnomalySources, at: number, settings: AnomalySettings, patterns?: Iterable<string>): Anomaly[] {
   const start = at - settings.windowMs;
@@ -102,6 +112,23 @@ export function findAnomalies(sources: AnomalySources, at: number, settings: Ano
     const to = firstAtOrAfter(records, at);
     const observed = to - from;
     if (observed === 0) continue;
+    const regression = findRegression(sources, pattern, start, at, settings.regressionMinCount);
+    if (regression) {
+      const { observed: recurred, examples, latest } = regression;
+      found.push({
+        kind: "regression",
+        pattern,
+        fingerprint: latest.record.fingerprint,
+        error_type: latest.record.error_type,
+        window,
+        observed: recurred,
+        expected: 0,
+        p_value: null,
+        first_seen: records[0].timestamp,
+        example_log_ids: examples,
+        context_version: latest.context_version,
+      });
+    }
     const latest = records[to - 1];
     const anomaly = (kind: Anomaly["kind"], expected: number, p_value: number | null): Anomaly => ({
       kind,
@@ -129,4 +156,19 @@ export function findAnomalies(sources: AnomalySources, at: number, settings: Ano
     if (p < settings.spikePValue) found.push(anomaly("spike", expected, p));
   }
   return found.sort((a, b) => (a.p_value ?? 1) - (b.p_value ?? 1) || b.observed - a.observed || (a.pattern < b.pattern ? -1 : 1));
+}
+
+/** A pattern's failures despite its rule within [start, at), if it had a verified fix and they are enough. */
+function findRegression(sources: AnomalySources, pattern: string, start: number, at: number, minCount: number) {
+  const despite = sources.contexts.despite.get(pattern)?.failures;
+  if (!despite || !sources.analysis.byPattern.get(pattern)?.fixed) return null;
+  const timeOf = (f: DespiteFailure) => f.record.time;
+  const from = firstAtOrAfter(despite, start, timeOf);
+  const to = firstAtOrAfter(despite, at, timeOf);
+  if (to === from || to - from < minCount) return null;
+  const examples = despite
+    .slice(Math.max(from, to - EXAMPLES), to)
+    .reverse()
+    .map((f) => f.record.log_id);
+  return { observed: to - from, examples, latest: despite[to - 1] };
 }

@@ -6,8 +6,9 @@
 import { assignVariant } from "../analysis/assignment.js";
 import { chanceBest, decide, effectVerdict, proportion, type Decision } from "../analysis/experiments.js";
 import { CATALOG_EVENT_TYPES, emptyCatalog, evolve, type CatalogEvent, type ContextCatalog, type Experiment } from "../decider/contexts.js";
+import { compareByTime, recordsOf, type AttemptRecord } from "./attempts.js";
 import type { Projected } from "./derive.js";
-import type { Projection, Reducers } from "./projection.js";
+import { insertSorted, type Projection, type Reducers } from "./projection.js";
 
 /** Sessions counted under one context version or experiment variant (or one ai_model within a variant). */
 export interface SessionTally {
@@ -56,12 +57,17 @@ interface EffectBucket {
   patterns: Map<string, number>;
 }
 
+/** A failure of a rule's pattern in an attempt generated with a context that contained the rule. */
+export interface DespiteFailure {
+  record: AttemptRecord;
+  context_version: string;
+}
+
 /** Failures of a rule's pattern in attempts generated with a context that contained the rule. */
 export interface DespiteRule {
-  failures: number;
   sessions: Set<string>;
-  /** The latest few, newest last. */
-  recent: Array<{ log_id: string; timestamp: string; context_version: string }>;
+  /** In the order they ran, so a window of them (a regression) is found with two binary searches. */
+  failures: DespiteFailure[];
 }
 
 export interface ContextsState {
@@ -76,6 +82,8 @@ export interface ContextsState {
 }
 
 const RECENT_DESPITE = 10;
+
+const despiteByTime = (a: DespiteFailure, b: DespiteFailure) => compareByTime(a.record, b.record);
 
 export const emptyTally = (): SessionTally => ({ sessions: 0, first_attempt_successes: 0, resolved: 0, attempts_to_success_sum: 0 });
 
@@ -166,11 +174,9 @@ function addAttempt(state: ContextsState, { envelope, derived }: Projected<"Atte
   bucket.patterns.set(pattern, (bucket.patterns.get(pattern) ?? 0) + 1);
   if (version !== null && state.catalog.contexts.get(version)?.rule_ids.includes(pattern)) {
     let despite = state.despite.get(pattern);
-    if (!despite) state.despite.set(pattern, (despite = { failures: 0, sessions: new Set(), recent: [] }));
-    despite.failures++;
+    if (!despite) state.despite.set(pattern, (despite = { sessions: new Set(), failures: [] }));
     despite.sessions.add(data.session_id);
-    despite.recent.push({ log_id: record.log_id, timestamp: record.timestamp, context_version: version });
-    if (despite.recent.length > RECENT_DESPITE) despite.recent.shift();
+    insertSorted(despite.failures, { record, context_version: version }, despiteByTime);
   }
   return state;
 }
@@ -192,7 +198,7 @@ const pairs = <K, V>(map: Map<K, V>) => [...map];
 /* eslint-disable @typescript-eslint/no-explicit-any -- the snapshot JSON is what toJSON of this version wrote */
 export const contextsProjection: Projection<ContextsState, any> = {
   name: "contexts",
-  version: 1,
+  version: 2,
   initial: () => ({
     catalog: emptyCatalog(),
     sessions: new Map(),
@@ -218,9 +224,12 @@ export const contextsProjection: Projection<ContextsState, any> = {
     ]),
     buckets: [...state.buckets.values()].map((b) => ({ ...b, patterns: pairs(b.patterns) })),
     rule_since: pairs(state.ruleSince),
-    despite: [...state.despite].map(([rule, d]) => [rule, { ...d, sessions: [...d.sessions] }]),
+    despite: [...state.despite].map(([rule, d]) => [
+      rule,
+      { sessions: [...d.sessions], failures: d.failures.map((f) => [f.record.log_id, f.context_version]) },
+    ]),
   }),
-  fromJSON: (json) => ({
+  fromJSON: (json, index) => ({
     catalog: {
       contexts: new Map(json.catalog.contexts.map((c: any) => [c.version, { ...c }])),
       bySha: new Map(json.catalog.contexts.map((c: any) => [c.sha256, c.version])),
@@ -241,7 +250,16 @@ export const contextsProjection: Projection<ContextsState, any> = {
     ),
     buckets: new Map(json.buckets.map((b: any) => [`${b.epoch}\n${b.version ?? ""}`, { ...b, patterns: new Map(b.patterns) }])),
     ruleSince: new Map(json.rule_since),
-    despite: new Map(json.despite.map(([rule, d]: any) => [rule, { ...d, sessions: new Set(d.sessions), recent: [...d.recent] }])),
+    despite: new Map(
+      json.despite.map(([rule, d]: any) => {
+        const records = recordsOf(
+          index,
+          d.failures.map(([id]: [string, string]) => id),
+        );
+        const failures = d.failures.map(([, context_version]: [string, string], i: number) => ({ record: records[i], context_version }));
+        return [rule, { sessions: new Set(d.sessions), failures }];
+      }),
+    ),
   }),
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -272,9 +290,18 @@ export function contextRuleIds(state: ContextsState, version: string): readonly 
 }
 
 /** Failures of a rule's pattern in attempts generated with a context containing that rule (a regression). */
-export function failuresDespiteRule(state: ContextsState, ruleId: string): { failures: number; sessions: number; recent: DespiteRule["recent"] } {
+export function failuresDespiteRule(state: ContextsState, ruleId: string) {
   const d = state.despite.get(ruleId);
-  return d ? { failures: d.failures, sessions: d.sessions.size, recent: [...d.recent] } : { failures: 0, sessions: 0, recent: [] };
+  return {
+    failures: d?.failures.length ?? 0,
+    sessions: d?.sessions.size ?? 0,
+    /** The latest few, newest last. */
+    recent: (d?.failures.slice(-RECENT_DESPITE) ?? []).map((f) => ({
+      log_id: f.record.log_id,
+      timestamp: f.record.timestamp,
+      context_version: f.context_version,
+    })),
+  };
 }
 
 /** Attempts and failures of a rule's pattern with the rule in the context and without it, since it was first published. */
