@@ -135,4 +135,34 @@ describe("the event log on NATS JetStream (one node)", function () {
     expect(dailyFiles(serverMirrors[0])).to.deep.equal(dailyFiles(mirrorDir));
     expect(dailyFiles(serverMirrors[1])).to.deep.equal(dailyFiles(mirrorDir));
   });
+
+  it("two API processes publish context versions concurrently: one chain of versions, every command kept", async () => {
+    const env = jetstreamEnv(nats, "CONTEXTS");
+    const servers = [await spawnServer(path.join(tempDir(), "mirror"), env), await spawnServer(path.join(tempDir(), "mirror"), env)];
+    try {
+      const texts = Array.from({ length: 12 }, (_, i) => `Rule ${i}: create the output directory before writing to it.`);
+      // Both processes decide against the catalog as they have projected it; the one whose append loses the race
+      // catches up and decides again.
+      const published = await Promise.all(texts.map((text, i) => post(`${servers[i % 2].url}/api/contexts`, { text })));
+      for (const res of published) expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(new Set(published.map((r) => r.body.context.version)).size).to.equal(12);
+      for (const server of servers) {
+        const list = await get(`${server.url}/api/contexts?min_seq=12`);
+        expect(list.status, JSON.stringify(list.body)).to.equal(200);
+        const byVersion = new Map(list.body.contexts.map((c: any) => [c.version, c]));
+        expect([...byVersion.values()].map((c: any) => c.text)).to.have.members(texts);
+        // Each version's parent is the one before it: every decision saw the one before, whichever process made it.
+        for (let n = 1; n <= 12; n++) expect((byVersion.get(`ctx-${n}`) as any)?.parent_version).to.equal(n === 1 ? null : `ctx-${n - 1}`);
+        expect(list.body.current).to.equal("ctx-12");
+      }
+      const verified = await runCli(["verify", "--json", "--events-dir", path.join(tempDir(), "cli-mirror")], env);
+      expect(verified.code, verified.stdout + verified.stderr).to.equal(0);
+      expect(JSON.parse(verified.stdout)).to.include({ ok: true, events: 12 });
+    } finally {
+      for (const server of servers) {
+        server.child.kill("SIGTERM");
+        await server.exited;
+      }
+    }
+  });
 });

@@ -12,12 +12,16 @@ import type { EventDraft, ExperimentVariant, StoredEvent } from "../events/types
 import { contextView, emptyTally, generationFor, type ContextsState } from "../projections/contexts.js";
 import type { ReadModels } from "../projections/readModels.js";
 import { promptRules, rulePool, type PooledRule } from "../projections/rulePool.js";
+import type { EventStore } from "../store/eventStore.js";
+import { retryOnAppendConflict } from "./appendConflicts.js";
 
-/** What the loop needs of the service: its read models and a way to append decided events. */
+/** What the loop needs of the service: its read models, a way to append decided events, and to catch up after a conflict. */
 export interface LoopHost {
   readonly models: ReadModels;
   readonly ready: boolean;
+  readonly log: Pick<EventStore, "catchUp" | "chainHead">;
   appendDecided(drafts: EventDraft[]): Promise<StoredEvent[]>;
+  untilProjected(seq: number): Promise<unknown>;
 }
 
 export interface PublishBody {
@@ -165,9 +169,16 @@ export class ContextCommands {
       .map((r) => r.id);
   }
 
-  private async run(command: ContextCommand): Promise<StoredEvent[]> {
-    if (!this.host.ready) throw new ScriptlogError("not_ready", "the log is still being replayed");
-    return this.host.appendDecided(decide(command, this.state.catalog));
+  /** Decides against the catalog as projected, and again from the catalog caught up if another writer appended first. */
+  private run(command: ContextCommand): Promise<StoredEvent[]> {
+    return retryOnAppendConflict(
+      this.host.log,
+      (seq) => this.host.untilProjected(seq),
+      async () => {
+        if (!this.host.ready) throw new ScriptlogError("not_ready", "the log is still being replayed");
+        return this.host.appendDecided(decide(command, this.state.catalog));
+      },
+    );
   }
 
   private serially<T>(task: () => Promise<T>): Promise<T> {

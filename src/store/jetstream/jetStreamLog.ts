@@ -331,8 +331,9 @@ export class JetStreamLog {
       sealed.map(({ envelope, line, draft }, i) => {
         const expect: Partial<StreamExpectations> = { lastSequence: envelope.seq - 1 };
         if (i > 0) expect.lastMsgID = messageId(sealed[i - 1]);
-        if (isAttempt(draft)) expect.lastSubjectSequence = 0;
-        return this.js.publish(subjectFor(this.settings.stream, draft), line, { msgID: messageId(sealed[i]), expect });
+        const { subject, unique } = subjectFor(this.settings.stream, draft);
+        if (unique) expect.lastSubjectSequence = 0;
+        return this.js.publish(subject, line, { msgID: messageId(sealed[i]), expect });
       }),
     );
     let next = 0;

@@ -19,16 +19,33 @@ export function subjectPrefix(stream: string): string {
 }
 
 /**
- * An attempt's events go on a subject of their own, named by a hash of its log_id (log_ids may hold any
- * character; subject tokens may not): publishing it with an expected last subject sequence of 0 refuses a
- * second attempt with that log_id however long after the first, beyond the server's duplicate window.
+ * The key an event must be the only one of: an attempt's log_id, a context's version, an experiment's id. Each
+ * such event goes on a subject of its own, named by a hash of its key (keys may hold any character; subject
+ * tokens may not), and is published expecting that subject empty: the stream refuses a second attempt with a
+ * log_id however long after the first (beyond the server's duplicate window), and a second ctx-N or experiment
+ * decided by another process from a catalog that had not seen the first yet — that process then catches up and
+ * decides again.
  */
-export function subjectFor(stream: string, draft: EventDraft): string {
-  const prefix = subjectPrefix(stream);
-  if (draft.type === "AttemptFailed" || draft.type === "AttemptSucceeded") {
-    return `${prefix}.attempt.${hash("sha256", draft.data.log_id, "hex")}`;
+function uniqueKey(draft: EventDraft): [kind: string, key: string] | null {
+  switch (draft.type) {
+    case "AttemptFailed":
+    case "AttemptSucceeded":
+      return ["attempt", draft.data.log_id];
+    case "ContextPublished":
+      return ["context", draft.data.version];
+    case "ExperimentStarted":
+      return ["experiment", draft.data.experiment_id];
+    default:
+      return null;
   }
-  return `${prefix}.event.${draft.type}`;
+}
+
+/** The subject an event is published on, and whether it must be the first there. */
+export function subjectFor(stream: string, draft: EventDraft): { subject: string; unique: boolean } {
+  const prefix = subjectPrefix(stream);
+  const unique = uniqueKey(draft);
+  if (unique) return { subject: `${prefix}.${unique[0]}.${hash("sha256", unique[1], "hex")}`, unique: true };
+  return { subject: `${prefix}.event.${draft.type}`, unique: false };
 }
 
 export async function connectNats(settings: JetStreamSettings, name: string): Promise<NatsConnection> {
