@@ -7,6 +7,9 @@ import { startServer, type RunningServer } from "../src/cli/serve.js";
 import { get, post, removeTempDirs, runCli, spawnServer, tempDir, type ChildServer } from "./helpers/server.js";
 import { startNats, stopAllNats, type NatsCluster } from "./helpers/nats.js";
 import { postUntilAcknowledged } from "./helpers/retryingClient.js";
+import { hash } from "node:crypto";
+import { canonicalJson } from "../src/events/envelope.js";
+import { JetStreamLog } from "../src/store/jetstream/jetStreamLog.js";
 
 function startOnStream(nats: NatsCluster, stream: string, replicas = 1): Promise<RunningServer> {
   const root = tempDir();
@@ -163,6 +166,66 @@ describe("the event log on NATS JetStream (one node)", function () {
         server.child.kill("SIGTERM");
         await server.exited;
       }
+    }
+  });
+
+  it("a request published in part (its writer died after the attempt, before the fix) leaves a valid chain and a whole attempt without its fix", async () => {
+    const stream = "PARTIAL";
+    const first = await startOnStream(nats, stream);
+    const fixing = {
+      status: "success",
+      log_id: "p-s1",
+      previous_attempt_id: "p-f1",
+      code: "import os\nos.makedirs('out', exist_ok=True)\n",
+    };
+    let session: string;
+    try {
+      session = (await post(`${first.url}/api/logs/attempts`, failure("p-f1"))).body.session_id;
+    } finally {
+      await first.stop();
+    }
+    // What a writer leaves when it dies between the messages of one request: the attempt, not the
+    // AttemptLinked and FixRecorded that the same request would have published after it.
+    const writer = await JetStreamLog.open(path.join(tempDir(), "writer"), { url: nats.url, stream, replicas: 1 });
+    try {
+      const following = writer.events$().subscribe();
+      await writer.replayed;
+      await writer.append([
+        {
+          type: "AttemptSucceeded",
+          data: {
+            log_id: "p-s1",
+            session_id: session,
+            timestamp: new Date().toISOString(),
+            code: fixing.code,
+            request_hash: hash("sha256", canonicalJson(fixing), "hex"),
+            session_assigned: false,
+          },
+        },
+      ]);
+      following.unsubscribe();
+    } finally {
+      await writer.close();
+    }
+
+    const env = jetstreamEnv(nats, stream);
+    const verified = await runCli(["verify", "--json", "--events-dir", path.join(tempDir(), "cli-mirror")], env);
+    expect(JSON.parse(verified.stdout)).to.include({ ok: true, events: 2 });
+    const second = await startOnStream(nats, stream);
+    try {
+      expect((await get(`${second.url}/api/logs/log/p-s1`)).body.log).to.include({ session_id: session, status: "success" });
+      expect((await get(`${second.url}/api/logs/log/p-f1`)).body.log.fixed_by).to.equal(null);
+      // The client's retry (same log_id, same body) is answered as a repeat: it does not publish the rest.
+      const retry = await post(`${second.url}/api/logs/attempts`, fixing);
+      expect(retry.status).to.equal(201);
+      expect(retry.headers.get("idempotent-replay")).to.equal("true");
+      expect(retry.body.fixed).to.deep.equal([]);
+      expect((await get(`${second.url}/api/logs/summary`)).body.summary.total_attempts).to.equal(2);
+      // The next success in the session records the fix the lost messages held.
+      const next = await post(`${second.url}/api/logs/attempts`, { ...fixing, log_id: "p-s2", previous_attempt_id: "p-s1" });
+      expect(next.body.fixed).to.deep.equal(["p-f1"]);
+    } finally {
+      await second.stop();
     }
   });
 });
