@@ -2,7 +2,7 @@
 import { homedir } from "node:os";
 import path from "node:path";
 import { ScriptlogError } from "./errors.js";
-import type { AnalyzerSettings } from "./projections/derive.js";
+import type { AnalyzerSettings } from "./projections/attemptFacts.js";
 import type { JetStreamSettings } from "./store/jetstream/stream.js";
 import { DEFAULT_MIN_SESSIONS_PER_VARIANT } from "./analysis/experiments.js";
 

@@ -19,6 +19,8 @@ describe("scriptlog rebuild", () => {
         return_code: 1 - Math.floor((i % 4) / 3),
       });
     }
+    // Writes are answered before the read models hold them.
+    await server.service.projectedUntil(server.service.log.chainHead.seq, 60_000);
     const live = server.service.models.toJSON();
     await server.stop();
 
@@ -38,6 +40,7 @@ describe("scriptlog rebuild", () => {
       "anomalies.json",
       "attempts.json",
       "contexts.json",
+      "decider.json",
       "failures.json",
       "inference.json",
       "meta.json",
@@ -47,7 +50,10 @@ describe("scriptlog rebuild", () => {
       "trends.json",
     ]);
     expect(readFileSync(path.join(outs[0], "meta.json")).equals(readFileSync(path.join(outs[1], "meta.json")))).to.equal(true);
-    for (const name of names.filter((n) => n !== "meta.json")) {
+    // The write side's state, as the server left it at shutdown.
+    const liveDecider = readFileSync(path.join(root, "projections", "decider.json"));
+    expect(readFileSync(path.join(outs[0], "decider.json")).equals(liveDecider), "decider.json").to.equal(true);
+    for (const name of names.filter((n) => n !== "meta.json" && n !== "decider.json")) {
       const a = readFileSync(path.join(outs[0], name));
       expect(a.equals(readFileSync(path.join(outs[1], name))), name).to.equal(true);
       const snapshot = JSON.parse(a.toString());

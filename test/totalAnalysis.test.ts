@@ -7,7 +7,7 @@ import path from "node:path";
 import { MAX_CODE_CHARS, MAX_FRAMES, MAX_MESSAGE_CHARS } from "../src/analysis/limits.js";
 import type { RunningServer } from "../src/cli/serve.js";
 import type { AttemptFailedData, AttemptSucceededData } from "../src/events/types.js";
-import { deriveFailure, deriveSuccess } from "../src/projections/derive.js";
+import { deriveFailure, deriveSuccess } from "../src/projections/attemptFacts.js";
 import { DerivationPool } from "../src/service/derivationPool.js";
 import { PATHOLOGICAL } from "./helpers/pathological.js";
 import { get, post, removeTempDirs, runCli, startInProcess, tempDir } from "./helpers/server.js";

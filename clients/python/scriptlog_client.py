@@ -347,6 +347,9 @@ class ScriptlogClient:
         self.url = url.rstrip("/")
         self.token = token
         self.request_timeout = request_timeout
+        # The highest seq a write was answered with: reads send it as min_seq, so they see this client's writes
+        # (a write is answered once it is in the log, a moment before the read models hold it).
+        self.written_seq = 0
 
     def _request(self, method: str, path: str, body: dict | None = None) -> dict:
         import urllib.error
@@ -359,10 +362,16 @@ class ScriptlogClient:
             headers["content-type"] = "application/json"
         if self.token:
             headers["authorization"] = f"Bearer {self.token}"
+        if method == "GET" and self.written_seq:
+            path += ("&" if "?" in path else "?") + f"min_seq={self.written_seq}"
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=self.request_timeout) as res:
-                return json.loads(res.read().decode("utf-8"))
+                answer = json.loads(res.read().decode("utf-8"))
+                seq = res.headers.get("x-scriptlog-seq", "")
+                if method == "POST" and seq.isdigit():
+                    self.written_seq = max(self.written_seq, int(seq))
+                return answer
         except urllib.error.HTTPError as err:
             raw = err.read().decode("utf-8", "replace")
             try:

@@ -1,5 +1,6 @@
 // Reads may lag appends (another replica wrote them, or they are still being projected): every answer says
-// which seq its read models reflect, and a read with ?min_seq=N waits — boundedly — until they reach N.
+// which seq its read models reflect (a write: the seq that holds it), and a read with ?min_seq=N waits —
+// boundedly — until they reach N.
 import type { Context, Next } from "koa";
 import { ScriptlogError } from "../errors.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
@@ -28,7 +29,8 @@ export function readYourWrites(service: ScriptlogService, maxWaitMs: number) {
     try {
       await next();
     } finally {
-      ctx.set(SEQ_HEADER, String(service.models.seq));
+      // A write answers with a seq that holds it, which may be ahead of the read models.
+      ctx.set(SEQ_HEADER, String(Math.max(service.models.seq, (ctx.state.writtenSeq as number | undefined) ?? 0)));
     }
   };
 }

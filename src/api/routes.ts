@@ -56,7 +56,8 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
 
   router.post("/api/logs/attempts", async (ctx) => {
     const body = parseAttemptBody(ctx.request.body);
-    const { result, replayed } = await service.recordAttempt(body);
+    const { result, replayed, seq } = await service.recordAttempt(body);
+    ctx.state.writtenSeq = seq;
     ctx.status = 201;
     if (replayed) ctx.set("Idempotent-Replay", "true");
     ctx.body = { success: true, ...result };

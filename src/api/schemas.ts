@@ -13,7 +13,7 @@ import {
 import { ajv, isIsoTimestamp, problems } from "../events/validation.js";
 import { ERROR_CATEGORIES } from "../analysis/categorise.js";
 import { ScriptlogError } from "../errors.js";
-import type { AttemptBody } from "../service/scriptlogService.js";
+import type { AttemptBody } from "../decider/attempts.js";
 
 const requestFields = {
   log_id: idSchema,

@@ -3,7 +3,8 @@ import type { Config } from "../config.js";
 import type { StoredEvent } from "../events/types.js";
 import { timestampMillis, isIsoTimestamp } from "../events/validation.js";
 import { ScriptlogError } from "../errors.js";
-import type { AnalyzerSettings } from "../projections/derive.js";
+import type { AnalyzerSettings } from "../projections/attemptFacts.js";
+import { AttemptsWriteState } from "../decider/attempts.js";
 import { writeSnapshots } from "../service/snapshots.js";
 import { replayReadModels } from "../service/replay.js";
 import { refuseWhileLocked } from "../store/lock.js";
@@ -40,17 +41,19 @@ export async function rebuild(
 ): Promise<RebuildReport> {
   const started = process.hrtime.bigint();
   let events = 0;
+  const writeState = new AttemptsWriteState();
   const models = await replayReadModels(eventsDir, {
     settings,
     while: untilPredicate(options.until),
     onEvent: (e) => {
       events++;
+      writeState.apply(e.envelope);
       options.onEvent?.(e);
     },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await options.beforeWrite?.(models);
-  const snapshots = await writeSnapshots(models, outDir, eventsDir);
+  const snapshots = await writeSnapshots(models, writeState, outDir, eventsDir);
   return { events, seq: models.seq, seconds, events_per_second: seconds > 0 ? events / seconds : events, snapshots };
 }
 

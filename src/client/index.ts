@@ -63,6 +63,11 @@ export interface AiContext {
 
 export class ScriptlogClient {
   readonly url: string;
+  /**
+   * The highest seq a write was answered with: reads send it as min_seq, so they see this client's writes (a
+   * write is answered once it is in the log, a moment before the read models hold it).
+   */
+  writtenSeq = 0;
   constructor(
     url: string,
     private readonly options: ClientOptions = {},
@@ -75,6 +80,8 @@ export class ScriptlogClient {
   /** POST /api/logs/attempts. Send a log_id of your own to make retries of the same request idempotent. */
   async recordAttempt(body: AttemptRequest): Promise<AttemptOutcome> {
     const res = await this.request("POST", "/api/logs/attempts", body);
+    const seq = Number(res.headers.get("x-scriptlog-seq"));
+    if (seq > this.writtenSeq) this.writtenSeq = seq;
     return { ...(res.body as AttemptResult), replayed: res.headers.get("idempotent-replay") === "true" };
   }
 
@@ -131,6 +138,7 @@ export class ScriptlogClient {
   private async get<T>(path: string, query: Record<string, unknown> = {}): Promise<T> {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    if (this.writtenSeq > 0) params.set("min_seq", String(this.writtenSeq));
     const qs = params.size ? `?${params}` : "";
     return (await this.request("GET", path + qs)).body as T;
   }

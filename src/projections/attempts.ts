@@ -3,7 +3,8 @@
 import { timestampMillis } from "../events/validation.js";
 import type { Envelope, EnvelopeOf, EventLocation } from "../events/types.js";
 import type { FixStrategy } from "../analysis/fixStrategy.js";
-import { deriveFailure, deriveSuccess, type DerivedAttempt, type DerivedFailure, type Projected } from "./derive.js";
+import type { Projected } from "./derive.js";
+import { deriveFailure, deriveSuccess, type DerivedAttempt, type DerivedFailure } from "./attemptFacts.js";
 import type { Projection } from "./projection.js";
 
 export interface AttemptRecord {

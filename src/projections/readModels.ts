@@ -7,7 +7,8 @@ import type { AttemptData, Envelope, EventLocation, StoredEvent } from "../event
 import { analysisProjection, type AnalysisState } from "./analysis.js";
 import { attemptVariant, contextsProjection, type ContextsState } from "./contexts.js";
 import { attemptEntry, attemptsProjection, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
-import { DEFAULT_ANALYZER_SETTINGS, fixBetween, project, summariseAttemptCode, type AnalyzerSettings, type AttemptFacts, type DeriveContext, type Projected } from "./derive.js";
+import { fixBetween, project, type DeriveContext, type Projected } from "./derive.js";
+import { DEFAULT_ANALYZER_SETTINGS, summariseAttemptCode, type AnalyzerSettings, type AttemptFacts } from "./attemptFacts.js";
 import { failuresProjection } from "./failures.js";
 import { inferenceProjection, type InferenceState } from "./inference.js";
 import { reduce, type Projection } from "./projection.js";

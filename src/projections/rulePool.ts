@@ -1,7 +1,7 @@
 // The rule pool: the recommendations, each with its measured effect, ordered by evidence and effect and capped.
 // Rules shown to work come first; rules shown not to (no_effect, with enough data) last, and generated
 // contexts leave them out — a prompt's room is better spent on a rule that may still help.
-import { type Recommendation } from "../analysis/recommendations.js";
+import type { Recommendation } from "../analysis/recommendations.js";
 import { rankedRecommendations, type AnalysisState } from "./analysis.js";
 import { ruleEffect, type ContextsState } from "./contexts.js";
 

@@ -4,7 +4,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { AttemptData } from "../events/types.js";
-import type { AttemptFacts } from "../projections/derive.js";
+import type { AttemptFacts } from "../projections/attemptFacts.js";
 import type { ReadModels } from "../projections/readModels.js";
 
 interface Pending {
@@ -53,13 +53,20 @@ export class DerivationPool {
   }
 
   /**
-   * Derives an attempt's facts and hands them to the read models. Resolves either way: if a worker fails,
-   * the projection derives the facts itself.
+   * Derives an attempt's facts and hands them to the read models; resolves with them, or with null if a worker
+   * failed (the projection then derives the facts itself).
    */
-  prepare(models: Pick<ReadModels, "prepareFacts">, type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<void> {
+  prepare(
+    models: Pick<ReadModels, "prepareFacts">,
+    type: "AttemptFailed" | "AttemptSucceeded",
+    data: AttemptData,
+  ): Promise<AttemptFacts | null> {
     return this.facts(type, data).then(
-      (facts) => models.prepareFacts(data, facts),
-      () => undefined,
+      (facts) => {
+        models.prepareFacts(data, facts);
+        return facts;
+      },
+      () => null,
     );
   }
 

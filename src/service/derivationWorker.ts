@@ -1,7 +1,7 @@
 // Worker thread: derives the facts of an attempt's own data (its traceback, code summary and line signature)
 // off the event loop, while the main thread validates, appends and projects other requests.
 import { parentPort } from "node:worker_threads";
-import { attemptFacts } from "../projections/derive.js";
+import { attemptFacts } from "../projections/attemptFacts.js";
 import type { AttemptData } from "../events/types.js";
 
 parentPort!.on("message", ({ id, type, data }: { id: number; type: "AttemptFailed" | "AttemptSucceeded"; data: AttemptData }) => {

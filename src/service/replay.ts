@@ -2,7 +2,7 @@
 // other commands that read beside a running server. Worker threads derive the attempts' facts ahead of the
 // projection (see factsAhead).
 import { identity, lastValueFrom, takeWhile, tap } from "rxjs";
-import type { AnalyzerSettings } from "../projections/derive.js";
+import type { AnalyzerSettings } from "../projections/attemptFacts.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
 import { EnvelopeReader } from "../store/envelopeReader.js";
 import { readLog } from "../store/logReader.js";

@@ -2,26 +2,19 @@
 import { hash, randomUUID } from "node:crypto";
 import { filter, firstValueFrom, Subject, tap, type Subscription } from "rxjs";
 import { checkGeneration } from "../decider/contexts.js";
+import { AttemptsWriteState, decide, PendingWrites, type AttemptBody, type RecordAttempt } from "../decider/attempts.js";
 import { parseCheckpoint, type Checkpoint, type SignerKey } from "../events/checkpoint.js";
 import { latestCheckpointFile, latestCheckpointHead } from "../store/checkpointFiles.js";
 import { rawEventLines } from "../store/rawEvents.js";
 import { readBoundary } from "../store/archiveBoundary.js";
 import { canonicalJson } from "../events/envelope.js";
-import type {
-  AlertSentData,
-  AttemptEventDraft,
-  AttemptFailedData,
-  AttemptSucceededData,
-  EventDraft,
-  EventLocation,
-  ExceptionReport,
-  StoredEvent,
-} from "../events/types.js";
+import type { AlertSentData, AttemptEventDraft, EventDraft, EventLocation, StoredEvent } from "../events/types.js";
 import { loadSnapshots, snapshotMadeAt, writeSnapshots } from "./snapshots.js";
 import type { KnownHead } from "../store/logReader.js";
 import { ScriptlogError } from "../errors.js";
 import type { AttemptRecord } from "../projections/attempts.js";
-import type { AnalyzerSettings, Projected } from "../projections/derive.js";
+import type { Projected } from "../projections/derive.js";
+import type { AnalyzerSettings } from "../projections/attemptFacts.js";
 import { sessionView } from "../projections/sessions.js";
 import { projectReadModels, ReadModels, type ReadModelOptions } from "../projections/readModels.js";
 import type { EventLogOptions } from "../store/eventLog.js";
@@ -55,32 +48,7 @@ export interface Health {
   reason?: string;
 }
 
-/** A POST /api/logs/attempts body, already checked against its schema. */
-export interface AttemptBody {
-  status: "failed" | "success";
-  code: string;
-  log_id?: string;
-  session_id?: string;
-  previous_attempt_id?: string;
-  timestamp?: string;
-  user_prompt?: string | null;
-  ai_model?: string | null;
-  image_filename?: string | null;
-  tags?: string[];
-  stdout?: string | null;
-  error_message?: string | null;
-  error_type?: string | null;
-  stderr?: string | null;
-  return_code?: number | null;
-  timed_out?: boolean | null;
-  exception?: ExceptionReport;
-  output_files?: string[] | null;
-  execution_time_seconds?: number | null;
-  context_version?: string;
-  prompt_version?: string;
-  experiment?: string;
-  variant?: string;
-}
+export type { AttemptBody } from "../decider/attempts.js";
 
 export interface AttemptResult {
   log_id: string;
@@ -93,17 +61,10 @@ export interface AttemptResult {
 
 export interface RecordOutcome {
   result: AttemptResult;
+  /** A seq the log holds the attempt by: reads with ?min_seq= it see the attempt. */
+  seq: number;
   /** True when this repeated an earlier request with the same log_id and body. */
   replayed: boolean;
-}
-
-/** An accepted attempt whose events are not durable yet. */
-interface InFlight {
-  session_id: string;
-  status: "failed" | "success";
-  request_hash: string;
-  fixes: string[];
-  done: Promise<unknown>;
 }
 
 export class ScriptlogService implements LoopHost {
@@ -114,7 +75,13 @@ export class ScriptlogService implements LoopHost {
    * live followers (the event stream, the anomaly watch) react to. Completes when the service closes.
    */
   readonly projected$ = new Subject<Projected>();
-  private readonly inFlight = new Map<string, InFlight>();
+  /** The write side's own state, evolved from the log ahead of the read models. */
+  private writeState = new AttemptsWriteState();
+  /** Decisions handed to the log and not yet in `writeState`. */
+  private pending = new PendingWrites(this.writeState);
+  private readonly evolved = new SeqWaiters(() => this.writeState.seq);
+  /** The answer each request being written will give, by log_id: a retry meanwhile waits for it. */
+  private readonly inFlight = new Map<string, Promise<AttemptResult>>();
   private subscription: Subscription | null = null;
   private replayed: Promise<void> | null = null;
 
@@ -191,6 +158,8 @@ export class ScriptlogService implements LoopHost {
       return;
     }
     this.models = loaded.models;
+    this.writeState = loaded.writeState;
+    this.pending = new PendingWrites(this.writeState);
     snapshots.onMessage(`scriptlog: loaded snapshot at seq ${this.models.seq}; projecting the events after it`);
   }
 
@@ -228,7 +197,12 @@ export class ScriptlogService implements LoopHost {
       this.subscription = this.log
         .events$({ pace: ahead.pace, trustThrough: snapshotHead ?? undefined, mustReach })
         .pipe(
-          tap((event) => this.checkpointer?.observe(event)),
+          tap((event) => {
+            this.checkpointer?.observe(event);
+            // The write side's state first: a request is answered once its events are in the log and in this state.
+            this.writeState.apply(event.envelope);
+            this.evolved.advanced();
+          }),
           ahead.operator,
           projectReadModels(this.models),
           tap((models) => models.lastProjected && this.projected$.next(models.lastProjected)),
@@ -242,6 +216,7 @@ export class ScriptlogService implements LoopHost {
             // Before the end of replay this refuses start-up; after it, read models would silently go stale.
             this.failure = err;
             this.projection.fail(err);
+            this.evolved.fail(err);
             reject(err);
           },
         });
@@ -315,172 +290,113 @@ export class ScriptlogService implements LoopHost {
     await this.log.close();
     await this.checkpointer?.stop();
     await this.derivations.close();
-    // Next start-up projects only what follows this point.
-    if (this.options.snapshots && this.log.isReplayed && this.failure === null)
-      await writeSnapshots(this.models, this.options.snapshots.dir, this.log.dir);
+    // Next start-up projects only what follows this point, once the read models hold what the write state does.
+    await this.projection.until(this.writeState.seq).catch(() => undefined);
+    if (this.options.snapshots && this.log.isReplayed && this.failure === null && this.models.seq === this.writeState.seq)
+      await writeSnapshots(this.models, this.writeState, this.options.snapshots.dir, this.log.dir);
     this.subscription?.unsubscribe();
     this.projected$.complete();
   }
 
   /**
-   * Records an attempt as the API does. `restore.sessionAssigned` is for `import --jsonl` of an export: the
-   * session the body names was once chosen by the service, and session inference must still know it.
+   * Records an attempt as the API does, answering once its events are durable in the log and in the write
+   * side's state; the read models follow a moment later (reads wait for them with ?min_seq). `restore` is for
+   * `import --jsonl` of an export: the session the body names was once chosen by the service, and session
+   * inference must still know it.
    */
   async recordAttempt(body: AttemptBody, restore: { sessionAssigned?: boolean } = {}): Promise<RecordOutcome> {
-    // Sessions, links and fixes are decided from the read models, so they must hold the whole log first; and
-    // read models that stopped following it would decide wrongly (a retry would be appended again).
+    // Read models that stopped following the log may have stopped the write state too: a retry would be appended again.
     const refusal = this.writeRefusal();
     if (refusal) throw refusal;
     checkGeneration(this.models.states.contexts.catalog, body);
-    const requestHash = sha256(canonicalBody(body));
-    // The log_id is chosen once: a request decided again after a conflict must not become a second attempt.
-    const logId = body.log_id ?? randomUUID();
+    const command: RecordAttempt = {
+      type: "RecordAttempt",
+      body,
+      // Chosen once: a request decided again after a conflict must not become a second attempt.
+      log_id: body.log_id ?? randomUUID(),
+      request_hash: sha256(canonicalBody(body)),
+      new_session_id: randomUUID(),
+      now: new Date().toISOString(),
+      session_assigned: restore.sessionAssigned,
+    };
     for (let conflicts = 0; ; conflicts++) {
       try {
-        return await this.decideAndAppend(body, logId, requestHash, conflicts > 0 || body.log_id !== undefined, restore);
+        return await this.decideAndAppend(command);
       } catch (err) {
         // Another writer appended first (JetStream): see what it wrote, then decide again from there.
         if (!(err instanceof ScriptlogError && err.code === "append_conflict") || conflicts >= MAX_CONFLICTS) throw err;
         await this.log.catchUp();
-        await this.projection.until(this.log.chainHead.seq);
+        await this.evolved.until(this.log.chainHead.seq);
       }
     }
   }
 
-  private async decideAndAppend(
-    body: AttemptBody,
-    logId: string,
-    requestHash: string,
-    mayRepeat: boolean,
-    restore: { sessionAssigned?: boolean },
-  ): Promise<RecordOutcome> {
-    if (mayRepeat) {
-      const repeat = await this.repeatedRequest(logId, requestHash);
-      if (repeat) return { result: repeat, replayed: body.log_id !== undefined };
+  private async decideAndAppend(command: RecordAttempt): Promise<RecordOutcome> {
+    const decision = decide(command, this.pending);
+    if (decision.kind === "repeat") {
+      const result = await (this.inFlight.get(command.log_id) ?? this.settledResult(command.log_id));
+      return { result, seq: this.writeState.seq, replayed: command.body.log_id !== undefined };
     }
-    const sessionId = this.sessionFor(body);
-    const fixes = body.status === "success" ? this.unfixedFailures(sessionId) : [];
-    const drafts = this.decide(body, logId, sessionId, requestHash, fixes, restore.sessionAssigned);
-    const done = this.append(drafts);
-    this.inFlight.set(logId, { session_id: sessionId, status: body.status, request_hash: requestHash, fixes, done });
+    const answer = this.append(decision.events, decision.fixes);
+    this.inFlight.set(command.log_id, answer);
     try {
-      const stored = await done;
-      // The result is read from the read models: they have the events once they have projected the last one
-      // (or never will, if they stopped: that is answered below).
-      await this.projection.until(stored[stored.length - 1].envelope.seq).catch(() => undefined);
+      const result = await answer;
+      return { result, seq: this.writeState.seq, replayed: false };
     } finally {
-      this.inFlight.delete(logId);
+      this.inFlight.delete(command.log_id);
     }
+  }
+
+  /**
+   * Appends a request's events after the requests decided before it (a later one may refer to an earlier one:
+   * previous_attempt_id, a fix), while a worker derives the attempt's facts; answers once the events are in the
+   * write state, with the error the facts found.
+   */
+  private async append(events: EventDraft[], fixes: string[]): Promise<AttemptResult> {
+    const attempt = events[0] as AttemptEventDraft;
+    const facts = this.derivations.prepare(this.models, attempt.type, attempt.data);
+    this.pending.add(events);
+    try {
+      let appended!: Promise<StoredEvent[]>;
+      const enqueued = Promise.all([this.lastEnqueued, facts]).then(() => {
+        appended = this.log.append(events);
+      });
+      this.lastEnqueued = enqueued;
+      await enqueued;
+      const stored = await appended;
+      const lastSeq = stored[stored.length - 1].envelope.seq;
+      await this.evolved.until(lastSeq);
+      if (this.autoContext)
+        void this.untilProjected(lastSeq).then(
+          () => this.autoContext?.afterAttempt(),
+          () => undefined,
+        );
+      const derived = (await facts)?.derived;
+      if (!derived) return this.settledResult(attempt.data.log_id); // the worker failed: the projection derives them
+      const failure = "error_type" in derived ? derived : null;
+      return {
+        log_id: attempt.data.log_id,
+        session_id: attempt.data.session_id,
+        status: attempt.type === "AttemptFailed" ? "failed" : "success",
+        error_type: failure?.error_type ?? null,
+        error_category: failure?.error_category ?? null,
+        fixed: fixes,
+      };
+    } finally {
+      this.pending.settle(events);
+    }
+  }
+
+  /** The answer to an attempt already in the log, once the read models hold it. */
+  private async settledResult(logId: string): Promise<AttemptResult> {
+    await this.projection.until(this.writeState.seq).catch(() => undefined);
     if (this.failure) {
       throw new ScriptlogError("log_unavailable", `stored, but the read models stopped following the log: ${this.failure.message}`, {
         log_id: logId,
         stored: true,
       });
     }
-    const result = this.resultOf(logId);
-    await this.autoContext?.afterAttempt();
-    return { result, replayed: false };
-  }
-
-  /**
-   * Derives the attempt's facts on a worker while earlier requests are written, then appends. Appends keep
-   * the order requests were decided in, as a later one may refer to an earlier one (previous_attempt_id, a
-   * fix).
-   */
-  private append(drafts: EventDraft[]): Promise<StoredEvent[]> {
-    const attempt = drafts[0] as AttemptEventDraft;
-    const prepared = this.derivations.prepare(this.models, attempt.type, attempt.data);
-    let appended!: Promise<StoredEvent[]>;
-    const enqueued = Promise.all([this.lastEnqueued, prepared]).then(() => {
-      appended = this.log.append(drafts);
-    });
-    this.lastEnqueued = enqueued;
-    return enqueued.then(() => appended);
-  }
-
-  /** The first result of a request with this log_id, if one was made with the same body; 409 if not. */
-  private async repeatedRequest(logId: string, requestHash: string): Promise<AttemptResult | null> {
-    const pending = this.inFlight.get(logId);
-    if (pending) {
-      if (pending.request_hash !== requestHash) throw conflict(logId);
-      await pending.done;
-      return this.resultOf(logId);
-    }
-    const record = this.models.states.attempts.byId.get(logId);
-    if (!record) return null;
-    const stored = this.log.readEnvelope(record).data as { request_hash?: string };
-    if (stored.request_hash !== requestHash) throw conflict(logId);
     return this.resultOf(logId);
-  }
-
-  private sessionFor(body: AttemptBody): string {
-    if (body.previous_attempt_id === undefined) return body.session_id ?? randomUUID();
-    const previous = this.attemptSession(body.previous_attempt_id);
-    if (previous === null) {
-      throw new ScriptlogError("unknown_previous_attempt", `previous_attempt_id '${body.previous_attempt_id}' names no recorded attempt`, {
-        previous_attempt_id: body.previous_attempt_id,
-      });
-    }
-    if (body.session_id !== undefined && body.session_id !== previous) {
-      throw new ScriptlogError(
-        "unknown_previous_attempt",
-        `previous_attempt_id '${body.previous_attempt_id}' belongs to session '${previous}', not '${body.session_id}'`,
-        { previous_attempt_id: body.previous_attempt_id, session_id: body.session_id, previous_session_id: previous },
-      );
-    }
-    return previous;
-  }
-
-  private attemptSession(logId: string): string | null {
-    return this.models.states.attempts.byId.get(logId)?.session_id ?? this.inFlight.get(logId)?.session_id ?? null;
-  }
-
-  private decide(
-    body: AttemptBody,
-    logId: string,
-    sessionId: string,
-    requestHash: string,
-    fixes: string[],
-    sessionAssigned?: boolean,
-  ): EventDraft[] {
-    const { status, previous_attempt_id } = body;
-    // Request fields become event facts, except those the service resolves itself (and status, which is the type).
-    const facts: Record<string, unknown> = {};
-    for (const key of Object.keys(body) as Array<keyof AttemptBody>) if (!RESOLVED_FIELDS.has(key)) facts[key] = body[key];
-    const common = {
-      log_id: logId,
-      session_id: sessionId,
-      timestamp: body.timestamp ?? new Date().toISOString(),
-      request_hash: requestHash,
-      session_assigned: sessionAssigned ?? (body.session_id === undefined && previous_attempt_id === undefined),
-    };
-    const drafts: EventDraft[] =
-      status === "failed"
-        ? [{ type: "AttemptFailed", data: { ...common, ...(facts as Omit<AttemptFailedData, keyof typeof common>) } }]
-        : [{ type: "AttemptSucceeded", data: { ...common, ...(facts as Omit<AttemptSucceededData, keyof typeof common>) } }];
-    if (previous_attempt_id !== undefined) {
-      drafts.push({ type: "AttemptLinked", data: { log_id: logId, previous_attempt_id, session_id: sessionId } });
-    }
-    for (const failure of fixes) {
-      drafts.push({ type: "FixRecorded", data: { failure_log_id: failure, success_log_id: logId, session_id: sessionId } });
-    }
-    return drafts;
-  }
-
-  /** Failures of a session no success has fixed yet, counting requests still being written. */
-  private unfixedFailures(sessionId: string): string[] {
-    const fixedInFlight = new Set<string>();
-    const failedInFlight: string[] = [];
-    for (const [logId, pending] of this.inFlight) {
-      if (pending.session_id !== sessionId) continue;
-      pending.fixes.forEach((f) => fixedInFlight.add(f));
-      if (pending.status === "failed") failedInFlight.push(logId);
-    }
-    // The client's own session, not an inferred one: recorded fixes are facts and must not rest on inference.
-    const committed = (sessionView(this.models.states.sessions, sessionId)?.attempts ?? [])
-      .filter((a) => a.session_id === sessionId && a.status === "failed" && a.fixed_by === null)
-      .map((a) => a.log_id);
-    return [...committed, ...failedInFlight].filter((id) => !fixedInFlight.has(id));
   }
 
   private resultOf(logId: string): AttemptResult {
@@ -531,8 +447,6 @@ export class ScriptlogService implements LoopHost {
 /** How often one request may lose the race to another writer before the client is told to retry (503). */
 const MAX_CONFLICTS = 8;
 
-const RESOLVED_FIELDS = new Set<keyof AttemptBody>(["status", "previous_attempt_id", "log_id", "session_id", "timestamp"]);
-
 function canonicalBody(body: AttemptBody): string {
   try {
     return canonicalJson(body);
@@ -541,10 +455,6 @@ function canonicalBody(body: AttemptBody): string {
       problems: [{ path: "/", message: (err as Error).message }],
     });
   }
-}
-
-function conflict(logId: string): ScriptlogError {
-  return new ScriptlogError("conflicting_log_id", `log_id '${logId}' was already recorded with a different body`, { log_id: logId });
 }
 
 function sha256(text: string): string {

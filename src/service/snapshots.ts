@@ -7,6 +7,7 @@ import { createHash, hash, type Hash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ANALYZER_VERSION } from "../analysis/version.js";
+import { AttemptsWriteState } from "../decider/attempts.js";
 import { ReadModels, type ReadModelOptions, type ReadModelsHead } from "../projections/readModels.js";
 import { writeDurably, writeDurablyChunks } from "../store/durableFiles.js";
 import type { KnownHead } from "../store/logReader.js";
@@ -25,6 +26,9 @@ export interface SnapshotMeta {
 }
 
 const META = "meta.json";
+/** The write side's state, snapshotted beside the read models (it is not one: nothing is served from it). */
+const DECIDER = "decider";
+const DECIDER_VERSION = 1;
 
 const CHUNK = 10_000;
 
@@ -60,13 +64,23 @@ function* digesting(chunks: Iterable<string>, digest: Hash): Generator<string> {
   }
 }
 
-/** Writes every read model's snapshot, then the meta that makes them a set; returns the files written. */
-export async function writeSnapshots(models: ReadModels, dir: string, eventsDir: string): Promise<string[]> {
+/**
+ * Writes every read model's snapshot and the write side's state, then the meta that makes them a set; returns
+ * the files written.
+ */
+export async function writeSnapshots(
+  models: ReadModels,
+  writeState: AttemptsWriteState,
+  dir: string,
+  eventsDir: string,
+): Promise<string[]> {
+  if (writeState.seq !== models.seq) throw new Error(`the write state is at seq ${writeState.seq}, the read models at ${models.seq}`);
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   const versions: Record<string, number> = {};
   const digests: Record<string, string> = {};
-  for (const [name, snapshot] of Object.entries(models.toJSON())) {
+  const sets = { ...models.toJSON(), [DECIDER]: { version: DECIDER_VERSION, seq: writeState.seq, state: writeState.toJSON() } };
+  for (const [name, snapshot] of Object.entries(sets)) {
     const file = path.join(dir, `${name}.json`);
     const digest = createHash("sha256");
     await writeDurablyChunks(file, digesting(snapshotChunks(name, snapshot), digest));
@@ -87,8 +101,14 @@ export async function writeSnapshots(models: ReadModels, dir: string, eventsDir:
   return [...written, path.join(dir, META)];
 }
 
-/** The read models a snapshot set holds, or why it cannot be used (another version, other settings, damage). */
-export async function loadSnapshots(dir: string, options: ReadModelOptions): Promise<{ models: ReadModels } | { reason: string }> {
+/**
+ * The read models and write state a snapshot set holds, or why it cannot be used (another version, other
+ * settings, damage).
+ */
+export async function loadSnapshots(
+  dir: string,
+  options: ReadModelOptions,
+): Promise<{ models: ReadModels; writeState: AttemptsWriteState } | { reason: string }> {
   let meta: SnapshotMeta;
   try {
     meta = JSON.parse(await readFile(path.join(dir, META), "utf8")) as SnapshotMeta;
@@ -101,6 +121,7 @@ export async function loadSnapshots(dir: string, options: ReadModelOptions): Pro
     return { reason: `made by analyzer version ${meta.analyzer_version}, not ${ANALYZER_VERSION}` };
   const models = new ReadModels(options);
   if (JSON.stringify(meta.settings) !== JSON.stringify(models.settings)) return { reason: "made with other analyzer settings" };
+  if (meta.projections?.[DECIDER] !== DECIDER_VERSION) return { reason: `it holds no write-side state of version ${DECIDER_VERSION}` };
   try {
     const json: Record<string, { version: number; seq: number; state: unknown }> = {};
     for (const name of Object.keys(meta.projections)) {
@@ -111,7 +132,10 @@ export async function loadSnapshots(dir: string, options: ReadModelOptions): Pro
         return { reason: `${name}.json was changed after it was written (its digest does not match)` };
       json[name] = JSON.parse(bytes.toString("utf8"));
     }
-    return { models: ReadModels.fromJSON(json, meta.head, options) };
+    const { [DECIDER]: decider, ...readModels } = json;
+    if (decider.seq !== meta.seq) return { reason: `the write-side state is at seq ${decider.seq}, not ${meta.seq}` };
+    const writeState = AttemptsWriteState.fromJSON(decider.state as ReturnType<AttemptsWriteState["toJSON"]>);
+    return { models: ReadModels.fromJSON(readModels, meta.head, options), writeState };
   } catch (err) {
     return { reason: `damaged or out of step (${(err as Error).message})` };
   }

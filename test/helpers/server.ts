@@ -26,12 +26,22 @@ export function removeTempDirs(): void {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
+// The highest seq each server answered a write with: reads ask for it (?min_seq=), as a client that reads its
+// own writes does, since a write is answered before the read models hold it.
+const writtenSeqs = new Map<string, number>();
+
 export async function startInProcess(eventsDir: string, bodyLimit?: number, overrides: Partial<Config> = {}): Promise<RunningServer> {
   const config = readConfig(
     {},
     { eventsDir, projectionsDir: path.join(eventsDir, "..", "projections"), port: 0, ...(bodyLimit ? { bodyLimit } : {}), ...overrides },
   );
-  return startServer(config, () => undefined);
+  return forgettingWrites(await startServer(config, () => undefined));
+}
+
+/** A server just started may listen where an earlier one did: the writes made through that one are not its. */
+export function forgettingWrites<T extends { url: string }>(server: T): T {
+  writtenSeqs.delete(new URL(server.url).origin);
+  return server;
 }
 
 export interface ChildServer {
@@ -54,7 +64,7 @@ export function spawnServer(eventsDir: string, env: Record<string, string> = {})
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (m) resolve({ url: m[1], child, output: () => output, exited });
+      if (m) resolve(forgettingWrites({ url: m[1], child, output: () => output, exited }));
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
@@ -76,18 +86,36 @@ export function runCli(
   return new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
 }
 
+function rememberWrite(url: string, res: Response): void {
+  const seq = Number(res.headers.get("x-scriptlog-seq"));
+  const origin = new URL(url).origin;
+  if (res.ok && seq > (writtenSeqs.get(origin) ?? 0)) writtenSeqs.set(origin, seq);
+}
+
+/** The URL asking for the server's read models to hold every write this process made through it. */
+export function readingOwnWrites(url: string): string {
+  const parsed = new URL(url);
+  const seq = writtenSeqs.get(parsed.origin);
+  // Only the API's reads wait for read models; /health says how the service is, now.
+  if (seq === undefined || !parsed.pathname.startsWith("/api/") || parsed.searchParams.has("min_seq")) return url;
+  parsed.searchParams.set("min_seq", String(seq));
+  return parsed.toString();
+}
+
 export async function post(url: string, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) {
   const send = () => fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
   // A body with a log_id is idempotent (a repeat answers the first result), so one lost connection — a reset on
   // a loaded machine — is retried once instead of failing a test, or a whole file's shared fixture.
   const idempotent = typeof body === "object" && body !== null && "log_id" in body;
   const res = await send().catch((err: unknown) => (idempotent ? send() : Promise.reject(err)));
+  rememberWrite(url, res);
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
 export async function get(url: string) {
   // A GET changes nothing, so one lost connection (a reset on a loaded machine) is retried once.
-  const res = await fetch(url).catch(() => fetch(url));
+  const own = readingOwnWrites(url);
+  const res = await fetch(own).catch(() => fetch(own));
   return { status: res.status, body: (await res.json()) as any };
 }
 
@@ -118,13 +146,13 @@ export async function serveService(
     ...options,
   }).listen(0, "127.0.0.1");
   await new Promise((resolve) => http.once("listening", resolve));
-  return {
+  return forgettingWrites({
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
     close: async () => {
       stream.close();
       await new Promise((resolve) => http.close(resolve));
     },
-  };
+  });
 }
 
 /** Waits until a condition holds, however long a loaded machine takes (the test's timeout bounds it). */
