@@ -6,25 +6,10 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_LOOP_SETTINGS, readConfig, type LoopSettings } from "../src/config.js";
 import { startServer, type RunningServer } from "../src/cli/serve.js";
+import { MAKEDIR_RULE, makedirFailure, makedirFix } from "./helpers/makedir.js";
 import { get, post, removeTempDirs, tempDir } from "./helpers/server.js";
 
-const makedirFailure = (session_id: string, extra: object = {}) => ({
-  status: "failed",
-  session_id,
-  code: "import os\nos.makedir('out')\n",
-  stderr:
-    "Traceback (most recent call last):\n  File \"/tmp/job/main.py\", line 2, in <module>\n    os.makedir('out')\n" +
-    "AttributeError: module 'os' has no attribute 'makedir'. Did you mean: 'makedirs'?\n",
-  return_code: 1,
-  ...extra,
-});
-const makedirFix = (session_id: string, extra: object = {}) => ({
-  status: "success",
-  session_id,
-  code: "import os\nos.makedirs('out', exist_ok=True)\n",
-  ...extra,
-});
-const RULE = "AttributeError: module 'os' has no attribute 'makedir'";
+const RULE = MAKEDIR_RULE;
 
 describe("automatic context updates (AUTO_CONTEXT=on, real server)", () => {
   let server: RunningServer;

@@ -1,15 +1,12 @@
 // The web console in a real browser: Debian's chromium driven by playwright-core, over the original system's
 // real logs imported into a real server. Screenshots of every page go to test-output/console/.
 import { expect } from "chai";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import type { RunningServer } from "../src/cli/serve.js";
-import { REPO_ROOT, SEED_LOGS } from "./helpers/corpus.js";
+import { browserUnderTest, screenshot } from "./helpers/browser.js";
+import { SEED_LOGS } from "./helpers/corpus.js";
 import { get, post, removeTempDirs, runCli, startInProcess, tempDir, until } from "./helpers/server.js";
-
-const SCREENSHOTS = path.join(REPO_ROOT, "test-output/console");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 const IMG_PAYLOAD = "<img src=x onerror=alert(1)>";
 const SCRIPT_PAYLOAD = "</script><script>alert(2)</script>";
@@ -18,47 +15,25 @@ describe("web console (chromium)", function () {
   this.timeout(60_000);
   let server: RunningServer;
   let emptyServer: RunningServer;
+  const ui = browserUnderTest();
   let browser: Browser;
   let page: Page;
-  const dialogs: string[] = [];
-  const pageErrors: string[] = [];
 
   before(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     const events = path.join(tempDir(), "events");
     const imported = await runCli(["import", "--events-dir", events, "--seed-logs", SEED_LOGS, "--json"]);
     expect(imported.code, imported.stderr).to.equal(0);
-    [server, emptyServer, browser] = await Promise.all([
-      startInProcess(events),
-      startInProcess(path.join(tempDir(), "events")),
-      // No skipping: a console that cannot be tested in a browser is a failed test.
-      chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] }),
-    ]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("dialog", (d) => {
-      dialogs.push(d.message());
-      void d.dismiss();
-    });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") pageErrors.push(m.text());
-    });
+    [server, emptyServer] = await Promise.all([startInProcess(events), startInProcess(path.join(tempDir(), "events"))]);
+    ({ browser, page } = ui);
   });
 
   after(async () => {
-    await browser?.close();
     await server?.stop();
     await emptyServer?.stop();
     removeTempDirs();
   });
 
-  afterEach(() => {
-    expect(pageErrors, "no script error, no CSP violation, no failed load").to.deep.equal([]);
-  });
-
-  const shot = (name: string) =>
-    // The viewport only (a long session page costs seconds in full); caret "initial": hiding the caret would inject a style, which the page's CSP rightly refuses.
-    page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), caret: "initial" });
+  const shot = (name: string) => screenshot(page, name);
 
   it("shows the overview of the real logs: totals, the daily rate chart, top patterns, under a strict CSP", async () => {
     const response = await page.goto(`${server.url}/`);
@@ -196,7 +171,7 @@ describe("web console (chromium)", function () {
     }
     await page.goto(`${server.url}/log/xss-1`);
     expect(await page.locator("main").textContent()).to.include(SCRIPT_PAYLOAD);
-    expect(dialogs, "no alert() ran").to.deep.equal([]);
+    expect(ui.dialogs, "no alert() ran").to.deep.equal([]);
     await shot("log-hostile");
   });
 
@@ -232,7 +207,7 @@ describe("web console (chromium)", function () {
       expect(await page.locator("h1").count(), `${url}: one heading`).to.equal(1);
       await shot(name);
     }
-    pageErrors.length = 0; // the 404s above are logged by the browser as failed loads, as they should be
+    ui.errors.length = 0; // the 404s above are logged by the browser as failed loads, as they should be
 
     await page.setViewportSize({ width: 390, height: 844 });
     try {

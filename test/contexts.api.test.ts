@@ -5,27 +5,13 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import type { RunningServer } from "../src/cli/serve.js";
 import { assignVariant } from "../src/analysis/assignment.js";
+import { MAKEDIR_RULE, makedirFailure as failure, makedirFix as fix } from "./helpers/makedir.js";
 import { get, logBytes, post, removeTempDirs, startInProcess, tempDir } from "./helpers/server.js";
 
-const makedirFailure = (log_id: string, session_id: string, extra: object = {}) => ({
-  status: "failed",
-  log_id,
-  session_id,
-  code: "import os\nos.makedir('out')\n",
-  stderr:
-    "Traceback (most recent call last):\n  File \"/tmp/job/main.py\", line 2, in <module>\n    os.makedir('out')\n" +
-    "AttributeError: module 'os' has no attribute 'makedir'. Did you mean: 'makedirs'?\n",
-  return_code: 1,
-  ...extra,
-});
-const makedirFix = (log_id: string, session_id: string, extra: object = {}) => ({
-  status: "success",
-  log_id,
-  session_id,
-  code: "import os\nos.makedirs('out', exist_ok=True)\n",
-  ...extra,
-});
-const RULE = "AttributeError: module 'os' has no attribute 'makedir'";
+// These tests name their attempts.
+const makedirFailure = (log_id: string, session_id: string, extra: object = {}) => failure(session_id, { log_id, ...extra });
+const makedirFix = (log_id: string, session_id: string, extra: object = {}) => fix(session_id, { log_id, ...extra });
+const RULE = MAKEDIR_RULE;
 
 describe("context versions and experiments (REST API, real server)", () => {
   let server: RunningServer;

@@ -5,6 +5,7 @@ import { normaliseNewlines } from "../analysis/codeSummary.js";
 import { innermostScriptFrame, isScriptFrame } from "../analysis/patterns.js";
 import type { TracebackFrame } from "../analysis/traceback.js";
 import { html, join, type Html, type Interpolation } from "./html.js";
+import { dataTable } from "./table.js";
 
 /** Text with `backtick` spans as <code>, the way rules and fix descriptions are written. */
 export function inlineCode(text: string): Html {
@@ -101,80 +102,117 @@ export function tracebackView(frames: TracebackFrame[], code: string, exception:
   </div>`;
 }
 
-// Beyond this many edited lines two attempts are rewrites of each other, not a diff worth reading.
+// Beyond this many edited lines two texts are rewrites of each other, not a diff worth reading.
 const MAX_EDIT_LENGTH = 2000;
 
-/** The unified diff from one attempt's code to the next, with both line numbers; null when they are equal. */
-export function codeDiff(before: string, after: string, labels: [string, string]): Html | null {
+/** Unified: one column of lines, removed above added. Split: the old text on the left, the new on the right. */
+export type DiffLayout = "unified" | "split";
+
+type Hunk = { oldStart: number; oldLines: number; newStart: number; newLines: number; lines: string[] };
+
+/**
+ * The diff from one text to another (jsdiff), with both line numbers; null when they are equal. The split
+ * layout also carries the unified one, which the stylesheet shows instead on narrow screens.
+ */
+export function codeDiff(before: string, after: string, labels: [string, string], layout: DiffLayout = "unified"): Html | null {
   const patch = structuredPatch(labels[0], labels[1], normaliseNewlines(before), normaliseNewlines(after), undefined, undefined, {
     context: 3,
     maxEditLength: MAX_EDIT_LENGTH,
   });
-  if (!patch) return html`<p class="muted">The code changed too much to diff (more than ${MAX_EDIT_LENGTH} edited lines).</p>`;
+  if (!patch) return html`<p class="muted">The text changed too much to diff (more than ${MAX_EDIT_LENGTH} edited lines).</p>`;
   if (patch.hunks.length === 0) return null;
   let added = 0;
   let removed = 0;
+  for (const hunk of patch.hunks)
+    for (const line of hunk.lines) {
+      if (line[0] === "+") added++;
+      else if (line[0] === "-") removed++;
+    }
+  const caption = `${labels[0]} → ${labels[1]}: ${added} added, ${removed} removed`;
+  const unified = unifiedTable(patch.hunks, caption);
+  if (layout === "unified") return unified;
+  return html`<div class="diff-split">${splitTable(patch.hunks, caption, labels)}</div>
+    <div class="diff-narrow">${unified}</div>`;
+}
+
+/** The row that starts a hunk: where it is in both texts. */
+const hunkRow = (hunk: Hunk) =>
+  html`<tr class="hunk">
+    <td colspan="4">@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@</td>
+  </tr>`;
+
+function unifiedTable(hunks: Hunk[], caption: string): Html {
   const rows: Interpolation[] = [];
-  for (const hunk of patch.hunks) {
-    rows.push(
-      html`<tr class="hunk">
-        <td colspan="4">@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@</td>
-      </tr>`,
-    );
+  for (const hunk of hunks) {
+    rows.push(hunkRow(hunk));
     let oldLine = hunk.oldStart;
     let newLine = hunk.newStart;
     for (const line of hunk.lines) {
       const sign = line[0];
-      const text = line.slice(1);
       if (sign === "\\") continue; // "\ No newline at end of file"
-      if (sign === "-") {
-        removed++;
-        rows.push(
-          html`<tr class="del">
-            <td class="ln">${oldLine++}</td>
-            <td class="ln"></td>
-            <td class="sign">-</td>
-            <td><code>${text}</code></td>
-          </tr>`,
-        );
-      } else if (sign === "+") {
-        added++;
-        rows.push(
-          html`<tr class="ins">
-            <td class="ln"></td>
-            <td class="ln">${newLine++}</td>
-            <td class="sign">+</td>
-            <td><code>${text}</code></td>
-          </tr>`,
-        );
-      } else {
-        rows.push(
-          html`<tr class="ctx">
-            <td class="ln">${oldLine++}</td>
-            <td class="ln">${newLine++}</td>
-            <td class="sign"></td>
-            <td><code>${text}</code></td>
-          </tr>`,
-        );
-      }
+      const [kind, oldN, newN] =
+        sign === "-" ? ["del", oldLine++, ""] : sign === "+" ? ["ins", "", newLine++] : ["ctx", oldLine++, newLine++];
+      rows.push(
+        html`<tr class="${kind}">
+          <td class="ln">${oldN}</td>
+          <td class="ln">${newN}</td>
+          <td class="sign">${sign === " " ? "" : sign}</td>
+          <td><code>${line.slice(1)}</code></td>
+        </tr>`,
+      );
     }
   }
-  return html`<div class="scroll">
-    <table class="diff">
-      <caption>
-        ${labels[0]} → ${labels[1]}: ${added} added, ${removed} removed
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col" class="ln">old</th>
-          <th scope="col" class="ln">new</th>
-          <th scope="col" class="sign"><span class="visually-hidden">change</span></th>
-          <th scope="col">line</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${rows}
-      </tbody>
-    </table>
-  </div>`;
+  const columns = [
+    { label: "old", className: "ln" },
+    { label: "new", className: "ln" },
+    { label: html`<span class="visually-hidden">change</span>`, className: "sign" },
+    "line",
+  ];
+  return dataTable(caption, columns, rows, "diff");
+}
+
+type Side = { n: number; text: string } | null;
+
+/** One side of a split row: its line number and text, or two empty cells; changed lines say so to screen readers. */
+function sideCells(side: Side, kind: "del" | "ins" | "ctx"): Html {
+  if (!side)
+    return html`<td class="ln empty"></td>
+      <td class="empty"></td>`;
+  const said = kind === "del" ? "removed: " : kind === "ins" ? "added: " : "";
+  return html`<td class="ln ${kind}">${side.n}</td>
+    <td class="${kind}">${said ? html`<span class="visually-hidden">${said}</span>` : ""}<code>${side.text}</code></td>`;
+}
+
+function splitTable(hunks: Hunk[], caption: string, labels: [string, string]): Html {
+  const rows: Interpolation[] = [];
+  for (const hunk of hunks) {
+    rows.push(hunkRow(hunk));
+    let oldLine = hunk.oldStart;
+    let newLine = hunk.newStart;
+    const lines = hunk.lines.filter((l) => l[0] !== "\\");
+    for (let i = 0; i < lines.length;) {
+      if (lines[i][0] === " ") {
+        const text = lines[i++].slice(1);
+        rows.push(
+          html`<tr class="ctx">
+            ${sideCells({ n: oldLine++, text }, "ctx")}${sideCells({ n: newLine++, text }, "ctx")}
+          </tr>`,
+        );
+        continue;
+      }
+      // A run of removed lines and the added lines after it, side by side: the i-th removed beside the i-th added.
+      const gone: Side[] = [];
+      const come: Side[] = [];
+      while (i < lines.length && lines[i][0] === "-") gone.push({ n: oldLine++, text: lines[i++].slice(1) });
+      while (i < lines.length && lines[i][0] === "+") come.push({ n: newLine++, text: lines[i++].slice(1) });
+      for (let k = 0; k < Math.max(gone.length, come.length); k++)
+        rows.push(
+          html`<tr class="change">
+            ${sideCells(gone[k] ?? null, "del")}${sideCells(come[k] ?? null, "ins")}
+          </tr>`,
+        );
+    }
+  }
+  const columns = labels.flatMap((label) => [{ label: html`<span class="visually-hidden">${label},</span> line`, className: "ln" }, label]);
+  return dataTable(caption, columns, rows, "diff split");
 }

@@ -17,6 +17,7 @@ const NAV: Array<[Section, string, string]> = [
   ["failures", "/failures", "Failures"],
   ["successes", "/successes", "Successes"],
   ["context", "/context", "Context"],
+  ["experiments", "/experiments", "Experiments"],
   ["audit", "/audit", "Audit"],
 ];
 

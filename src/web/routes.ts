@@ -8,12 +8,13 @@ import type { LiveRoutes } from "../api/routes.js";
 import { ScriptlogError } from "../errors.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { consoleAssets } from "./assets.js";
+import type { DiffLayout } from "./code.js";
 import { html, type Html } from "./html.js";
 import { page } from "./layout.js";
 import { failuresPage, logPage, successesPage } from "./pages/attempts.js";
 import { auditPage } from "./pages/audit.js";
 import { contextPage } from "./pages/context.js";
-import { experimentPage } from "./pages/experiments.js";
+import { experimentPage, experimentsPage } from "./pages/experiments.js";
 import { overviewPage } from "./pages/overview.js";
 import { patternPage, patternsPage } from "./pages/patterns.js";
 import { sessionPage, sessionsPage } from "./pages/sessions.js";
@@ -105,8 +106,8 @@ export function consoleRoutes(service: ScriptlogService, live: LiveRoutes): Midd
   });
   router.get("/sessions", (ctx) => send(ctx, sessionsPage(service, ctx.query, origin(ctx))));
   router.get("/sessions/:id", (ctx) => {
-    noQuery(ctx);
-    send(ctx, sessionPage(service, ctx.params.id));
+    const q = webQuery<{ diff: DiffLayout }>(webQuerySchemas.session, ctx.query);
+    send(ctx, sessionPage(service, ctx.params.id, q.diff));
   });
   router.get("/failures", (ctx) => send(ctx, failuresPage(service, ctx.query, origin(ctx))));
   router.get("/successes", (ctx) => send(ctx, successesPage(service, ctx.query, origin(ctx))));
@@ -114,13 +115,14 @@ export function consoleRoutes(service: ScriptlogService, live: LiveRoutes): Midd
     noQuery(ctx);
     send(ctx, logPage(service, ctx.params.id));
   });
-  router.get("/context", (ctx) => {
+  router.get("/context", (ctx) => send(ctx, contextPage(service, ctx.query, origin(ctx))));
+  router.get("/experiments", (ctx) => {
     noQuery(ctx);
-    send(ctx, contextPage(service, origin(ctx)));
+    send(ctx, experimentsPage(service, origin(ctx)));
   });
   router.get("/experiments/:id", (ctx) => {
     noQuery(ctx);
-    send(ctx, experimentPage(ctx.params.id), 404);
+    send(ctx, experimentPage(service, ctx.params.id));
   });
   router.get("/audit", async (ctx) => {
     noQuery(ctx);

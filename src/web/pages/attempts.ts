@@ -7,11 +7,12 @@ import { pageNewestFirst } from "../../projections/timeline.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { codeListing, failingLineOf, tracebackView } from "../code.js";
 import { plural, shortId, statusBadge, when } from "../format.js";
-import { html, join, type Html } from "../html.js";
+import { html, join, type Html, type Interpolation } from "../html.js";
 import { emptyState, firstAttemptAdvice, page } from "../layout.js";
-import { attemptTable, filterForm, logHref, pager, select, sessionHref } from "../parts.js";
+import { attemptTable, filterForm, filteredPage, logHref, pager, select, sessionHref } from "../parts.js";
 import { PAGE_SIZE, webQuery, webQuerySchemas } from "../query.js";
 import type { EntryView } from "./sessions.js";
+import { fieldsTable } from "../table.js";
 
 interface AttemptsQuery {
   category?: string;
@@ -99,13 +100,7 @@ function attemptsPage(service: ScriptlogService, status: "failed" | "success", q
   const results = items.length
     ? html`${attemptTable(items, `${title}, newest first`)}${pager(path, params, q.page, PAGE_SIZE, total)}`
     : html`<p class="empty">Nothing matches these filters. <a href="${path}">Show all ${title.toLowerCase()}</a>.</p>`;
-  return page({
-    title,
-    section,
-    body: html`<h1>${title}</h1>
-      ${form}
-      <div id="results">${results}</div>`,
-  });
+  return filteredPage(title, section, form, results);
 }
 
 export function logPage(service: ScriptlogService, logId: string): Html {
@@ -113,48 +108,62 @@ export function logPage(service: ScriptlogService, logId: string): Html {
   const e = service.entry(record) as unknown as EntryView & { code_hash: string; tags: string[] };
   const frames = e.frames ?? [];
   const failing = e.status === "failed" ? failingLineOf(frames, e.code) : null;
-  const row = (label: string, value: Html | string | null | undefined) =>
-    value === null || value === undefined || value === ""
-      ? ""
-      : html`<tr>
-          <th scope="row">${label}</th>
-          <td>${value}</td>
-        </tr>`;
+  const row = (label: string, value: Interpolation) => [label, value] as const;
   const body = html`<p class="crumbs">
       <a href="${e.status === "failed" ? "/failures" : "/successes"}">${e.status === "failed" ? "Failures" : "Successes"}</a> ›
     </p>
     <h1>Attempt <code>${shortId(e.log_id)}</code> ${statusBadge(e.status)}</h1>
-    <div class="scroll">
-      <table class="fields">
-        <caption>
-          The entry
-        </caption>
-        <tbody>
-          ${row("log_id", html`<code>${e.log_id}</code>`)}
-          ${row("session", html`<a href="${sessionHref(e.session_id)}">${e.session_id}</a>${e.inferred?.session_id ? html` → <a href="${sessionHref(e.inferred.session_id)}">${e.inferred.session_id}</a> <span class="tag inferred">inferred</span>` : ""}`)}
-          ${row("timestamp", when(e.timestamp))} ${row("ai_model", e.ai_model)} ${row("image_filename", e.image_filename)}
-          ${row("previous attempt", e.previous_attempt_id ? html`<a href="${logHref(e.previous_attempt_id)}">${e.previous_attempt_id}</a>` : e.inferred?.previous_attempt_id ? html`<a href="${logHref(e.inferred.previous_attempt_id)}">${e.inferred.previous_attempt_id}</a> <span class="tag inferred">inferred</span>` : null)}
-          ${row("error", e.error_type ? html`<strong>${e.error_type}</strong>${e.error_message ? html`: ${e.error_message}` : ""}` : e.error_message)}
-          ${row("category", e.error_category)}
-          ${row("pattern", e.pattern && e.fingerprint ? html`<a href="/patterns/${encodeURIComponent(e.fingerprint)}">${e.pattern}</a>` : null)}
-          ${row("return code", e.return_code === null || e.return_code === undefined ? null : String(e.return_code))}
-          ${row("fixed by", e.fixed_by ? html`<a href="${logHref(e.fixed_by)}">${e.fixed_by}</a> <span class="tag recorded">recorded</span>` : e.inferred?.fixed_by ? html`<a href="${logHref(e.inferred.fixed_by)}">${e.inferred.fixed_by}</a> <span class="tag inferred">inferred</span>` : null)}
-          ${row("execution time", e.execution_time_seconds === null || e.execution_time_seconds === undefined ? null : `${e.execution_time_seconds} s`)}
-          ${row("output files", e.output_files?.length ? join(e.output_files.map((f) => html`<code>${f}</code>`)) : null)}
-          ${row("libraries", e.libraries.length ? e.libraries.join(", ") : null)}
-          ${row(
-            "tags",
-            e.tags.length
-              ? join(
-                  e.tags.map((t) => html`<code>${t}</code>`),
-                  " ",
-                )
-              : null,
-          )}
-          ${row("code_hash", html`<code>${e.code_hash}</code>`)}
-        </tbody>
-      </table>
-    </div>
+    ${fieldsTable("The entry", [
+      row("log_id", html`<code>${e.log_id}</code>`),
+      row(
+        "session",
+        html`<a href="${sessionHref(e.session_id)}">${e.session_id}</a
+          >${e.inferred?.session_id ? html` → <a href="${sessionHref(e.inferred.session_id)}">${e.inferred.session_id}</a> <span class="tag inferred">inferred</span>` : ""}`,
+      ),
+      row("timestamp", when(e.timestamp)),
+      row("ai_model", e.ai_model),
+      row("image_filename", e.image_filename),
+      row(
+        "previous attempt",
+        e.previous_attempt_id
+          ? html`<a href="${logHref(e.previous_attempt_id)}">${e.previous_attempt_id}</a>`
+          : e.inferred?.previous_attempt_id
+            ? html`<a href="${logHref(e.inferred.previous_attempt_id)}">${e.inferred.previous_attempt_id}</a>
+                <span class="tag inferred">inferred</span>`
+            : null,
+      ),
+      row(
+        "error",
+        e.error_type ? html`<strong>${e.error_type}</strong>${e.error_message ? html`: ${e.error_message}` : ""}` : e.error_message,
+      ),
+      row("category", e.error_category),
+      row("pattern", e.pattern && e.fingerprint ? html`<a href="/patterns/${encodeURIComponent(e.fingerprint)}">${e.pattern}</a>` : null),
+      row("return code", e.return_code === null || e.return_code === undefined ? null : String(e.return_code)),
+      row(
+        "fixed by",
+        e.fixed_by
+          ? html`<a href="${logHref(e.fixed_by)}">${e.fixed_by}</a> <span class="tag recorded">recorded</span>`
+          : e.inferred?.fixed_by
+            ? html`<a href="${logHref(e.inferred.fixed_by)}">${e.inferred.fixed_by}</a> <span class="tag inferred">inferred</span>`
+            : null,
+      ),
+      row(
+        "execution time",
+        e.execution_time_seconds === null || e.execution_time_seconds === undefined ? null : `${e.execution_time_seconds} s`,
+      ),
+      row("output files", e.output_files?.length ? join(e.output_files.map((f) => html`<code>${f}</code>`)) : null),
+      row("libraries", e.libraries.length ? e.libraries.join(", ") : null),
+      row(
+        "tags",
+        e.tags.length
+          ? join(
+              e.tags.map((t) => html`<code>${t}</code>`),
+              " ",
+            )
+          : null,
+      ),
+      row("code_hash", html`<code>${e.code_hash}</code>`),
+    ])}
     ${
       e.user_prompt
         ? html`<h2>Prompt</h2>

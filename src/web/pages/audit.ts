@@ -6,6 +6,7 @@ import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { number, when } from "../format.js";
 import { html, type Html } from "../html.js";
 import { page } from "../layout.js";
+import { fieldsTable } from "../table.js";
 
 export async function auditPage(service: ScriptlogService): Promise<Html> {
   const head = service.log.chainHead;
@@ -31,60 +32,26 @@ export async function auditPage(service: ScriptlogService): Promise<Html> {
         For an independent re-check of every line and checkpoint, run <code>scriptlog verify --pubkey KEY.pub</code> (it only reads, so it
         runs beside the server).
       </p>
-      <div class="scroll">
-        <table class="fields">
-          <caption>
-            Chain head
-          </caption>
-          <tbody>
-            <tr>
-              <th scope="row">Events</th>
-              <td>${number(head.seq)}</td>
-            </tr>
-            <tr>
-              <th scope="row">Head hash</th>
-              <td><code class="hash">${head.hash}</code></td>
-            </tr>
-            <tr>
-              <th scope="row">Read models at seq</th>
-              <td>${number(service.models.seq)}</td>
-            </tr>
-          </tbody>
-        </table>
-      </div>
+      ${fieldsTable("Chain head", [
+        ["Events", number(head.seq)],
+        ["Head hash", html`<code class="hash">${head.hash}</code>`],
+        ["Read models at seq", number(service.models.seq)],
+      ])}
     </section>
     <section aria-labelledby="checkpoint">
       <h2 id="checkpoint">Latest signed checkpoint</h2>
       ${
         checkpoint
-          ? html`<div class="scroll">
-                <table class="fields">
-                  <caption>
-                    Checkpoint
-                  </caption>
-                  <tbody>
-                    <tr>
-                      <th scope="row">Origin</th>
-                      <td>${checkpoint.checkpoint.origin}</td>
-                    </tr>
-                    <tr>
-                      <th scope="row">Seq</th>
-                      <td>
-                        ${number(checkpoint.checkpoint.seq)}
-                        <span class="muted">(${number(head.seq - checkpoint.checkpoint.seq)} events since)</span>
-                      </td>
-                    </tr>
-                    <tr>
-                      <th scope="row">Hash</th>
-                      <td><code class="hash">${checkpoint.checkpoint.hash}</code></td>
-                    </tr>
-                    <tr>
-                      <th scope="row">Time</th>
-                      <td>${when(checkpoint.checkpoint.time)}</td>
-                    </tr>
-                  </tbody>
-                </table>
-              </div>
+          ? html`${fieldsTable("Checkpoint", [
+                ["Origin", checkpoint.checkpoint.origin],
+                [
+                  "Seq",
+                  html`${number(checkpoint.checkpoint.seq)}
+                    <span class="muted">(${number(head.seq - checkpoint.checkpoint.seq)} events since)</span>`,
+                ],
+                ["Hash", html`<code class="hash">${checkpoint.checkpoint.hash}</code>`],
+                ["Time", when(checkpoint.checkpoint.time)],
+              ])}
               <details>
                 <summary>The signed note</summary>
                 <pre class="output"><code>${checkpoint.note}</code></pre>

@@ -6,11 +6,15 @@ import { rankedPatterns } from "../../projections/analysis.js";
 import { recentFailures } from "../../projections/failures.js";
 import { summaryReport } from "../../projections/summary.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
-import { number, percent } from "../format.js";
-import { html, type Html } from "../html.js";
+import { findAnomalies } from "../../projections/anomalies.js";
+import { experimentList, experimentReport } from "../../projections/contexts.js";
+import { number, percent, plural, query, shortId } from "../format.js";
+import { html, join, type Html } from "../html.js";
 import { emptyState, firstAttemptAdvice, page } from "../layout.js";
-import { attemptTable, patternTable } from "../parts.js";
+import { attemptTable, intervalText, logHref, patternTable, pValueText, stat } from "../parts.js";
+import { decisionText, experimentHref } from "./experiments.js";
 import { rateChart, type RatePoint } from "../svg.js";
+import { dataTable, numeric } from "../table.js";
 
 const CHART_DAYS = 90;
 
@@ -29,11 +33,6 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
   }
   const points = dailyRates(service, settings, counts.days, now.getTime());
   const verdict = trendVerdict(trends.series[0].get("all"), now.getTime(), settings);
-  const stat = (label: string, value: string, detail?: string) =>
-    html`<div class="stat">
-      <dt>${label}</dt>
-      <dd>${value}${detail ? html` <span class="muted">${detail}</span>` : ""}</dd>
-    </div>`;
   // New attempts and fixes, told by the stream at /live, make htmx fetch this page again and swap in the live region.
   const body = html`<h1>Overview</h1>
     <div hx-ext="sse" sse-connect="/live">
@@ -48,7 +47,7 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
           <h2 id="totals">Totals</h2>
           <dl class="stats">
             ${stat("Attempts", number(summary.total_attempts), `${number(summary.total_failures)} failed · ${number(summary.total_successes)} succeeded`)}
-            ${stat("Success rate", percent(summary.success_rate, 1), intervalText(summary.total_successes, summary.total_attempts))}
+            ${stat("Success rate", percent(summary.success_rate, 1), ciText(summary.total_successes, summary.total_attempts))}
             ${stat("Last 7 days", percent(summary.recent_success_rate_7d, 1))} ${trendStat(verdict, settings)}
             ${stat("Sessions", number(summary.total_sessions), `${number(summary.resolved_sessions)} resolved`)}
             ${stat("First attempt succeeds", percent(summary.first_attempt_success_rate, 1))}
@@ -63,6 +62,7 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
         </section>
       </div>
     </div>
+    ${anomaliesSection(service, live, now.getTime())} ${experimentsSection(service)}
     <section aria-labelledby="daily">
       <h2 id="daily">Daily success rate</h2>
       ${rateChart(points, `Daily success rate over ${points.length} days, with its 95% Wilson interval as a band`)}
@@ -91,7 +91,7 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
                       <td>${p.day}</td>
                       <td class="num">${number(p.attempts)}</td>
                       <td class="num">${percent(p.rate)}</td>
-                      <td>${p.interval ? `${percent(p.interval[0])}–${percent(p.interval[1])}` : "—"}</td>
+                      <td>${intervalText(p.interval)}</td>
                     </tr>`,
                 )}
             </tbody>
@@ -107,9 +107,71 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
   return page({ title: "Overview", section: "overview", body });
 }
 
-function intervalText(successes: number, attempts: number): string | undefined {
+function ciText(successes: number, attempts: number): string | undefined {
   const interval = wilson(successes, attempts);
-  return interval ? `95% CI ${percent(interval[0], 1)}–${percent(interval[1], 1)}` : undefined;
+  return interval ? `95% CI ${intervalText(interval, 1)}` : undefined;
+}
+
+const ANOMALY_WORDS = { spike: "spike", new_pattern: "new pattern", regression: "regression" } as const;
+
+/** Anomalies of the window ending now, as GET /api/logs/anomalies finds them. */
+function anomaliesSection(service: ScriptlogService, live: LiveRoutes, now: number): Html {
+  const anomalies = findAnomalies(service.models.states, now, live.detection);
+  const hours = live.detection.windowMs / 3_600_000;
+  const window = hours >= 1 ? plural(Math.round(hours), "hour") : plural(Math.round(live.detection.windowMs / 60_000), "minute");
+  return html`<section aria-labelledby="anomalies">
+    <h2 id="anomalies">Open anomalies</h2>
+    ${
+      anomalies.length
+        ? dataTable(
+            `Spikes, new patterns and regressions (failures despite a rule in the context) in the last ${window}`,
+            ["Kind", "Pattern", numeric("Seen"), numeric("Expected"), "p-value", "Latest"],
+            anomalies.map(
+              (a) =>
+                html`<tr>
+                  <td>
+                    <span class="tag anomaly">${ANOMALY_WORDS[a.kind]}</span>${
+                      a.context_version
+                        ? html` <span class="muted"
+                            >under <a href="/context${query({ to: a.context_version })}#diff">${a.context_version}</a></span
+                          >`
+                        : ""
+                    }
+                  </td>
+                  <td>${a.fingerprint ? html`<a href="/patterns/${encodeURIComponent(a.fingerprint)}">${a.pattern}</a>` : a.pattern}</td>
+                  <td class="num">${number(a.observed)}</td>
+                  <td class="num">${a.expected.toFixed(1)}</td>
+                  <td>${a.p_value === null ? html`<span class="muted">no baseline</span>` : pValueText(a.p_value)}</td>
+                  <td>${join(a.example_log_ids.map((id) => html`<a href="${logHref(id)}">${shortId(id)}</a>`))}</td>
+                </tr>`,
+            ),
+          )
+        : html`<p class="muted">No spike, new pattern or regression in the last ${window}.</p>`
+    }
+    <p><a href="/api/logs/anomalies" hx-boost="false">Anomalies as JSON</a></p>
+  </section>`;
+}
+
+function experimentsSection(service: ScriptlogService): Html {
+  const running = experimentList(service.models.states.contexts).filter((e) => e.status === "running");
+  return html`<section aria-labelledby="running">
+    <h2 id="running">Running experiments</h2>
+    ${
+      running.length
+        ? html`<ul>
+            ${running.map((e) => {
+              const report = experimentReport(service.models.states.contexts, e.id)!;
+              return html`<li>
+                <a href="${experimentHref(e.id)}">${e.id}</a>:
+                ${join(report.variants.map((v) => `${v.name} ${number(v.sessions)} sessions`))} ·
+                ${decisionText(report.decision, report.variants, report.min_sessions_per_variant)}
+              </li>`;
+            })}
+          </ul>`
+        : html`<p class="muted">No experiment is running.</p>`
+    }
+    <p><a href="/experiments">All experiments →</a></p>
+  </section>`;
 }
 
 const STATUS_WORDS = {
@@ -126,10 +188,7 @@ function trendStat(verdict: TrendVerdict, settings: TrendSettings): Html {
     verdict.status === "insufficient_data"
       ? `a verdict needs ${settings.minAttempts} attempts in the last 7 days and in the 28 before (${recent.attempts} and ${prior.attempts})`
       : `${percent(recent.success_rate, 1)} in the last 7 days against ${percent(prior.success_rate, 1)} in the 28 before; ${verdict.test === "fisher" ? "Fisher's exact test" : "two-proportion test"}, p = ${verdict.p_value!.toPrecision(2)}`;
-  return html`<div class="stat trend ${verdict.status}">
-    <dt>Trend</dt>
-    <dd>${STATUS_WORDS[verdict.status]} <span class="muted">${detail}</span></dd>
-  </div>`;
+  return stat("Trend", STATUS_WORDS[verdict.status], detail, `trend ${verdict.status}`);
 }
 
 /** The trends read model's daily points, from the first day with attempts (at most CHART_DAYS before the last). */

@@ -9,10 +9,11 @@ import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { number, percent, plural, shortId, when } from "../format.js";
 import { html, type Html } from "../html.js";
 import { emptyState, firstAttemptAdvice, page } from "../layout.js";
-import { filterForm, logHref, patternTable, select, sessionHref } from "../parts.js";
+import { filterForm, filteredPage, logHref, patternTable, select, sessionTable, stat } from "../parts.js";
 import { webQuery, webQuerySchemas } from "../query.js";
 import { sparkline } from "../svg.js";
 import { codeLines, inlineCode } from "../code.js";
+import { dataTable, numeric } from "../table.js";
 
 interface PatternsQuery {
   category?: string;
@@ -67,13 +68,7 @@ export function patternsPage(service: ScriptlogService, rawQuery: Record<string,
   const results = patterns.length
     ? patternTable(patterns, `${plural(patterns.length, "pattern")}, by ${SORTS[q.sort]}`)
     : html`<p class="empty">No pattern matches these filters. <a href="/patterns">Show all patterns</a>.</p>`;
-  return page({
-    title: "Patterns",
-    section: "patterns",
-    body: html`<h1>Patterns</h1>
-      ${form}
-      <div id="results">${results}</div>`,
-  });
+  return filteredPage("Patterns", "patterns", form, results);
 }
 
 /** The pattern a fingerprint belongs to. */
@@ -109,30 +104,9 @@ export function patternPage(service: ScriptlogService, fingerprint: string): Htm
   const body = html`<p class="crumbs"><a href="/patterns">Patterns</a> ›</p>
     <h1 class="pattern-title">${group.pattern}</h1>
     <dl class="stats">
-      <div class="stat">
-        <dt>Failures</dt>
-        <dd>${number(ranked.count)}</dd>
-      </div>
-      <div class="stat">
-        <dt>Sessions</dt>
-        <dd>${number(ranked.sessions)}</dd>
-      </div>
-      <div class="stat">
-        <dt>Fixed</dt>
-        <dd>${number(ranked.fixed)} <span class="muted">${percent(ranked.fix_rate)}</span></dd>
-      </div>
-      <div class="stat">
-        <dt>First seen</dt>
-        <dd>${when(ranked.first_seen)}</dd>
-      </div>
-      <div class="stat">
-        <dt>Last seen</dt>
-        <dd>${when(ranked.last_seen)}</dd>
-      </div>
-      <div class="stat">
-        <dt>Category</dt>
-        <dd>${ranked.error_category ?? "—"}</dd>
-      </div>
+      ${stat("Failures", number(ranked.count))} ${stat("Sessions", number(ranked.sessions))}
+      ${stat("Fixed", number(ranked.fixed), percent(ranked.fix_rate))} ${stat("First seen", when(ranked.first_seen))}
+      ${stat("Last seen", when(ranked.last_seen))} ${stat("Category", ranked.error_category ?? "—")}
     </dl>
     <section aria-labelledby="per-day">
       <h2 id="per-day">Failures per day</h2>
@@ -196,58 +170,18 @@ export function patternPage(service: ScriptlogService, fingerprint: string): Htm
     </section>
     <section aria-labelledby="where">
       <h2 id="where">Where in the scripts</h2>
-      <div class="scroll">
-        <table>
-          <caption>
-            Fingerprints: the same error raised from different code lines
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Fingerprint</th>
-              <th scope="col" class="num">Failures</th>
-              <th scope="col">Latest</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${[...byFingerprint].map(
-              ([fp, f]) =>
-                html`<tr${fp === fingerprint ? html` class="current"` : ""}><td><code>${fp}</code>${fp === fingerprint ? html` <span class="tag">this page</span>` : ""}</td><td class="num">${number(f.count)}</td><td><a href="${logHref(f.latest)}">${shortId(f.latest)}</a></td></tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
+      ${dataTable(
+        "Fingerprints: the same error raised from different code lines",
+        ["Fingerprint", numeric("Failures"), "Latest"],
+        [...byFingerprint].map(
+          ([fp, f]) =>
+            html`<tr${fp === fingerprint ? html` class="current"` : ""}><td><code>${fp}</code>${fp === fingerprint ? html` <span class="tag">this page</span>` : ""}</td><td class="num">${number(f.count)}</td><td><a href="${logHref(f.latest)}">${shortId(f.latest)}</a></td></tr>`,
+        ),
+      )}
     </section>
     <section aria-labelledby="examples">
       <h2 id="examples">Example sessions</h2>
-      <div class="scroll">
-        <table>
-          <caption>
-            The latest sessions with this pattern
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Session</th>
-              <th scope="col">Started</th>
-              <th scope="col" class="num">Attempts</th>
-              <th scope="col">Outcome</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${sessions.map(
-              (s) =>
-                html`<tr>
-                  <td>
-                    <a href="${sessionHref(s.session_id)}">${shortId(s.session_id)}</a
-                    >${s.inferred ? html` <span class="tag inferred">inferred</span>` : ""}
-                  </td>
-                  <td>${when(s.started_at)}</td>
-                  <td class="num">${s.attempt_count}</td>
-                  <td>${s.resolved ? html`<span class="badge ok">resolved</span>` : html`<span class="badge bad">unresolved</span>`}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
+      ${sessionTable(sessions, "The latest sessions with this pattern")}
     </section>`;
   return page({ title: group.pattern, section: "patterns", body });
 }

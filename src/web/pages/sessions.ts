@@ -3,26 +3,48 @@ import type { TracebackFrame } from "../../analysis/traceback.js";
 import type { FixStrategy } from "../../analysis/fixStrategy.js";
 import { ScriptlogError } from "../../errors.js";
 import { timestampMillis } from "../../events/validation.js";
+import { contextVersions, sessionGeneration, type ContextsState } from "../../projections/contexts.js";
 import { listSessions, sessionModels, sessionSummary, sessionView, type SessionView } from "../../projections/sessions.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
-import { codeDiff, codeListing, failingLineOf, tracebackView } from "../code.js";
+import { codeDiff, codeListing, failingLineOf, tracebackView, type DiffLayout } from "../code.js";
 import { plural, shortId, statusBadge, when } from "../format.js";
 import { html, join, type Html, type Interpolation } from "../html.js";
 import { emptyState, firstAttemptAdvice, page } from "../layout.js";
-import { filterForm, logHref, pager, select, sessionHref } from "../parts.js";
-import { PAGE_SIZE, webQuery, webQuerySchemas } from "../query.js";
+import {
+  diffLayoutSwitch,
+  filterForm,
+  filteredPage,
+  logHref,
+  outcomeBadge,
+  pager,
+  select,
+  sessionHref,
+  sessionTable,
+  stat,
+} from "../parts.js";
+import { NO_CONTEXT, PAGE_SIZE, webQuery, webQuerySchemas } from "../query.js";
 
 interface SessionsQuery {
   resolved?: "true" | "false";
   model?: string;
+  context?: string;
   since?: string;
   until?: string;
   page: number;
 }
 
+/** The context version a session was generated with (its first attempt that names one), or null. */
+function contextOf(contexts: ContextsState, view: SessionView): string | null {
+  for (const a of view.attempts) {
+    const version = sessionGeneration(contexts, a.session_id).context_version;
+    if (version !== null) return version;
+  }
+  return null;
+}
+
 export function sessionsPage(service: ScriptlogService, rawQuery: Record<string, string | string[] | undefined>, origin: string): Html {
   const q = webQuery<SessionsQuery>(webQuerySchemas.sessions, rawQuery);
-  const state = service.models.states.sessions;
+  const { sessions: state, contexts } = service.models.states;
   if (state.byId.size === 0) {
     return page({
       title: "Sessions",
@@ -31,18 +53,23 @@ export function sessionsPage(service: ScriptlogService, rawQuery: Record<string,
         ${emptyState("No sessions yet", firstAttemptAdvice(origin))}`,
     });
   }
-  const { sessions, total } = listSessions(
-    state,
-    {
-      resolved: q.resolved === undefined ? undefined : q.resolved === "true",
-      ai_model: q.model,
-      since: q.since === undefined ? undefined : timestampMillis(q.since),
-      until: q.until === undefined ? undefined : timestampMillis(q.until),
-    },
-    (q.page - 1) * PAGE_SIZE,
-    PAGE_SIZE,
-  );
+  const filter = {
+    resolved: q.resolved === undefined ? undefined : q.resolved === "true",
+    ai_model: q.model,
+    since: q.since === undefined ? undefined : timestampMillis(q.since),
+    until: q.until === undefined ? undefined : timestampMillis(q.until),
+  };
+  const offset = (q.page - 1) * PAGE_SIZE;
+  let { sessions, total } = listSessions(state, filter, offset, PAGE_SIZE);
+  if (q.context !== undefined) {
+    // The sessions read model does not know contexts: filter its whole ordered list by the contexts read model.
+    const wanted = q.context === NO_CONTEXT ? null : q.context;
+    const kept = listSessions(state, filter, 0, state.byId.size).sessions.filter((s) => contextOf(contexts, s) === wanted);
+    total = kept.length;
+    sessions = kept.slice(offset, offset + PAGE_SIZE);
+  }
   const models = sessionModels(state).filter((m): m is string => m !== null);
+  const versions = contextVersions(contexts);
   const form = filterForm(
     "/sessions",
     html`${select(
@@ -60,56 +87,30 @@ export function sessionsPage(service: ScriptlogService, rawQuery: Record<string,
         models.map((m) => ({ value: m, label: m })),
         q.model,
       )}
+      ${select(
+        "context",
+        "Context version",
+        [{ value: NO_CONTEXT, label: "none named" }, ...versions.map((v) => ({ value: v.version, label: `${v.version} (${v.status})` }))],
+        q.context,
+      )}
       <label>Started from <input type="date" name="since" value="${q.since?.slice(0, 10) ?? ""}" /></label>
       <label>Started before <input type="date" name="until" value="${q.until?.slice(0, 10) ?? ""}" /></label>`,
   );
-  const params = { resolved: q.resolved, model: q.model, since: q.since, until: q.until };
+  const params = { resolved: q.resolved, model: q.model, context: q.context, since: q.since, until: q.until };
+  const rows = sessions.map((view) => ({ ...sessionSummary(view), view, context: contextOf(contexts, view) }));
   const results = sessions.length
-    ? html`<div class="scroll">
-          <table>
-            <caption>
-              Sessions, latest started first
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Session</th>
-                <th scope="col">Started</th>
-                <th scope="col" class="num">Attempts</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">First error</th>
-                <th scope="col">Model</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${sessions.map(sessionRow)}
-            </tbody>
-          </table>
-        </div>
-        ${pager("/sessions", params, q.page, PAGE_SIZE, total)}`
+    ? html`${sessionTable(rows, "Sessions, latest started first", {
+        columns: ["First error", "Model", "Context"],
+        cells: ({ view, context }) =>
+          html`<td>${view.attempts.find((a) => a.status === "failed")?.pattern ?? html`<span class="muted">—</span>`}</td>
+            <td>${view.attempts[0].ai_model ?? html`<span class="muted">—</span>`}</td>
+            <td>
+              ${context ? html`<a href="/context?to=${encodeURIComponent(context)}">${context}</a>` : html`<span class="muted">—</span>`}
+            </td>`,
+      })}
+      ${pager("/sessions", params, q.page, PAGE_SIZE, total)}`
     : html`<p class="empty">No session matches these filters. <a href="/sessions">Show all sessions</a>.</p>`;
-  return page({
-    title: "Sessions",
-    section: "sessions",
-    body: html`<h1>Sessions</h1>
-      ${form}
-      <div id="results">${results}</div>`,
-  });
-}
-
-function sessionRow(s: SessionView): Html {
-  const summary = sessionSummary(s);
-  const firstFailure = s.attempts.find((a) => a.status === "failed");
-  return html`<tr>
-    <td>
-      <a href="${sessionHref(s.session_id)}">${shortId(s.session_id)}</a
-      >${s.inferred ? html` <span class="tag inferred">inferred</span>` : ""}
-    </td>
-    <td>${when(summary.started_at)}</td>
-    <td class="num">${summary.attempt_count}</td>
-    <td>${summary.resolved ? html`<span class="badge ok">resolved</span>` : html`<span class="badge bad">unresolved</span>`}</td>
-    <td>${firstFailure?.pattern ?? html`<span class="muted">—</span>`}</td>
-    <td>${s.attempts[0].ai_model ?? html`<span class="muted">—</span>`}</td>
-  </tr>`;
+  return filteredPage("Sessions", "sessions", form, results);
 }
 
 /** The fields of an attempt's entry the session page shows. */
@@ -142,7 +143,7 @@ export interface EntryView {
   libraries: string[];
 }
 
-export function sessionPage(service: ScriptlogService, id: string): Html {
+export function sessionPage(service: ScriptlogService, id: string, layout: DiffLayout): Html {
   const view = sessionView(service.models.states.sessions, id);
   if (!view) throw new ScriptlogError("not_found", `no session '${id}'`, { session_id: id });
   const summary = sessionSummary(view);
@@ -153,38 +154,16 @@ export function sessionPage(service: ScriptlogService, id: string): Html {
       ? html`<a href="#attempt-${number_.get(logId)}">attempt ${number_.get(logId)}</a>`
       : html`<a href="${logHref(logId)}">${shortId(logId)}</a>`;
   const first = entries[0];
+  const context = contextOf(service.models.states.contexts, view);
   const body = html`<p class="crumbs"><a href="/sessions">Sessions</a> ›</p>
     <h1>Session <code>${shortId(view.session_id)}</code></h1>
     ${view.session_id !== id ? html`<p class="note">Reached through <code>${id}</code>, an attempt's own session that inference joined to this one.</p>` : ""}
     <dl class="stats">
-      <div class="stat">
-        <dt>Outcome</dt>
-        <dd>${summary.resolved ? html`<span class="badge ok">resolved</span>` : html`<span class="badge bad">unresolved</span>`}</dd>
-      </div>
-      <div class="stat">
-        <dt>Attempts</dt>
-        <dd>${summary.attempt_count} <span class="muted">${summary.failure_count} failed · ${summary.success_count} succeeded</span></dd>
-      </div>
-      <div class="stat">
-        <dt>Started</dt>
-        <dd>${when(summary.started_at)}</dd>
-      </div>
-      <div class="stat">
-        <dt>Ended</dt>
-        <dd>${when(summary.ended_at)}</dd>
-      </div>
-      <div class="stat">
-        <dt>Model</dt>
-        <dd>${first.ai_model ?? "—"}</dd>
-      </div>
-      ${
-        first.image_filename
-          ? html`<div class="stat">
-              <dt>Image</dt>
-              <dd>${first.image_filename}</dd>
-            </div>`
-          : ""
-      }
+      ${stat("Outcome", outcomeBadge(summary.resolved))}
+      ${stat("Attempts", String(summary.attempt_count), `${summary.failure_count} failed · ${summary.success_count} succeeded`)}
+      ${stat("Started", when(summary.started_at))} ${stat("Ended", when(summary.ended_at))} ${stat("Model", first.ai_model ?? "—")}
+      ${context ? stat("Context", html`<a href="/context?to=${encodeURIComponent(context)}">${context}</a>`) : ""}
+      ${first.image_filename ? stat("Image", first.image_filename) : ""}
     </dl>
     ${view.inferred ? html`<p class="note"><span class="tag inferred">inferred</span> Some attempts were joined to this session by inference (same prompt or image, similar code, close in time): their links are marked <em>inferred</em>.</p>` : ""}
     ${
@@ -197,8 +176,9 @@ export function sessionPage(service: ScriptlogService, id: string): Html {
     }
     <section aria-labelledby="timeline">
       <h2 id="timeline">Timeline</h2>
+      ${entries.length > 1 ? diffLayoutSwitch(sessionHref(id), {}, layout, "#timeline") : ""}
       <ol class="timeline">
-        ${entries.map((e, i) => attemptArticle(e, i, entries[i - 1], attemptLink, entries))}
+        ${entries.map((e, i) => attemptArticle(e, i, entries[i - 1], attemptLink, entries, layout))}
       </ol>
     </section>`;
   return page({ title: `Session ${view.session_id}`, section: "sessions", body });
@@ -210,6 +190,7 @@ function attemptArticle(
   previous: EntryView | undefined,
   attemptLink: (logId: string) => Html,
   all: EntryView[],
+  layout: DiffLayout,
 ): Html {
   const n = index + 1;
   const links: Interpolation[] = [];
@@ -217,7 +198,7 @@ function attemptArticle(
   if (e.inferred?.previous_attempt_id)
     links.push(html`follows ${attemptLink(e.inferred.previous_attempt_id)} <span class="tag inferred">inferred</span>`);
   const fixes = all.filter((a) => a.fixed_by === e.log_id || a.inferred?.fixed_by === e.log_id);
-  const diff = previous ? codeDiff(previous.code, e.code, [`attempt ${n - 1}`, `attempt ${n}`]) : null;
+  const diff = previous ? codeDiff(previous.code, e.code, [`attempt ${n - 1}`, `attempt ${n}`], layout) : null;
   return html`<li>
     <article class="attempt ${e.status}" id="attempt-${n}" aria-labelledby="attempt-${n}-title">
       <h3 id="attempt-${n}-title">Attempt ${n} ${statusBadge(e.status)} <span class="muted">${when(e.timestamp)}</span></h3>
