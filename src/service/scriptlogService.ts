@@ -419,9 +419,16 @@ export class ScriptlogService implements LoopHost {
     return record;
   }
 
-  /** Records that the webhook acknowledged an alert, so it is never sent again. */
+  /**
+   * Records that the webhook acknowledged an alert, so it is never sent again. Nothing in it is decided from the
+   * log, so after another writer appended first it is simply appended again.
+   */
   async recordAlertSent(data: AlertSentData): Promise<void> {
-    await this.log.append([{ type: "AlertSent", data }]);
+    await retryOnAppendConflict(
+      this.log,
+      async () => undefined,
+      () => this.log.append([{ type: "AlertSent", data }]),
+    );
   }
 
   /** The log's lines as stored, after a seq: for auditors and replicas. */
