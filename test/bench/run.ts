@@ -211,6 +211,39 @@ async function benchAnalysis() {
   }
 }
 
+async function benchReads() {
+  const attempts = quick ? 3_000 : 10_000;
+  console.log(`\n== entries: GET /api/logs/failures?limit=1000 over ${attempts} attempts with ~150-line scripts ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 6_000));
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
+      EVENTS_DIR: path.join(dir, "events"),
+      PROJECTIONS_DIR: path.join(dir, "projections"),
+    });
+    try {
+      const seconds = quick ? 3 : 8;
+      const baseline = await latency(`${server.url}/health`, seconds, 1);
+      line("GET /health, 1 connection (baseline)", `p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
+      const reads = await latency(`${server.url}/api/logs/failures?limit=1000`, seconds, 1);
+      line("GET /api/logs/failures?limit=1000, 1 connection", `p50 ${reads.p50} ms, p99 ${reads.p99} ms (aim: p50 <= 50 ms)`);
+      const writesAlone = await load(server.url, seconds);
+      const [writesDuring] = await Promise.all([
+        load(server.url, seconds),
+        latency(`${server.url}/api/logs/failures?limit=1000`, seconds, 1),
+      ]);
+      line("POST alone, 64 connections", `${writesAlone.rps.toFixed(0)} req/s, p99 ${writesAlone.p99} ms`);
+      line("POST while the failures page is read", `${writesDuring.rps.toFixed(0)} req/s, p99 ${writesDuring.p99} ms`);
+      line("ratio: writes during reads / alone", `${(writesDuring.rps / writesAlone.rps).toFixed(2)}`);
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function benchConsole() {
   const attempts = quick ? 20_000 : 100_000;
   console.log(`\n== console: the page of a 20-attempt session among ${attempts} attempts, one request at a time ==`);
@@ -427,6 +460,7 @@ if (want("writes")) await benchWrites();
 if (want("jetstream")) await benchJetStream();
 if (want("startup")) await benchStartup();
 if (want("analysis")) await benchAnalysis();
+if (want("reads")) await benchReads();
 if (want("rebuild")) await benchRebuild();
 if (want("memory")) await benchMemory();
 if (want("console")) await benchConsole();
