@@ -377,7 +377,11 @@ async function benchTrends() {
     const stepMs = Math.floor((days * 86_400_000) / attempts);
     await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 200, stepMs));
     const started = process.hrtime.bigint();
-    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
+    // Its snapshot (written at shutdown) goes into the temporary directory too, not into ./projections.
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
+      EVENTS_DIR: path.join(dir, "events"),
+      PROJECTIONS_DIR: path.join(dir, "projections"),
+    });
     line("replay until ready", `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
     try {
       const seconds = quick ? 2 : 5;
