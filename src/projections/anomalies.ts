@@ -60,7 +60,7 @@ export interface Anomaly {
 const EXAMPLES = 3;
 
 /** The index of the first item that ran at or after `time`, in items ordered by when they ran. */
-function firstAtOrAfter<T>(items: readonly T[], time: number, timeOf: (item: T) => number): number {
+function firstAtOrAfter<T>(items: readonly T[], time: number, timeOf: (item: T) => number = (r) => (r as AttemptRecord).time): number {
   let lo = 0;
   let hi = items.length;
   while (lo < hi) {
@@ -71,11 +71,8 @@ function firstAtOrAfter<T>(items: readonly T[], time: number, timeOf: (item: T) 
   return lo;
 }
 
-const recordTime = (r: AttemptRecord) => r.time;
-
 /** Records that ran in [from, to). */
-const countBetween = (records: readonly AttemptRecord[], from: number, to: number) =>
-  firstAtOrAfter(records, to, recordTime) - firstAtOrAfter(records, from, recordTime);
+const countBetween = (records: readonly AttemptRecord[], from: number, to: number) => firstAtOrAfter(records, to) - firstAtOrAfter(records, from);
 
 export interface AnomalySources {
   anomalies: AnomaliesState;
@@ -111,8 +108,8 @@ export function findAnomalies(sources: AnomalySources, at: number, settings: Ano
   for (const pattern of patterns ?? sources.anomalies.byPattern.keys()) {
     const records = sources.anomalies.byPattern.get(pattern);
     if (!records) continue;
-    const from = firstAtOrAfter(records, start, recordTime);
-    const to = firstAtOrAfter(records, at, recordTime);
+    const from = firstAtOrAfter(records, start);
+    const to = firstAtOrAfter(records, at);
     const observed = to - from;
     if (observed === 0) continue;
     const regression = findRegression(sources, pattern, start, at, settings.regressionMinCount);
@@ -165,9 +162,9 @@ export function findAnomalies(sources: AnomalySources, at: number, settings: Ano
 function findRegression(sources: AnomalySources, pattern: string, start: number, at: number, minCount: number) {
   const despite = sources.contexts.despite.get(pattern)?.failures;
   if (!despite || !sources.analysis.byPattern.get(pattern)?.fixed) return null;
-  const despiteTime = (f: DespiteFailure) => f.record.time;
-  const from = firstAtOrAfter(despite, start, despiteTime);
-  const to = firstAtOrAfter(despite, at, despiteTime);
+  const timeOf = (f: DespiteFailure) => f.record.time;
+  const from = firstAtOrAfter(despite, start, timeOf);
+  const to = firstAtOrAfter(despite, at, timeOf);
   if (to === from || to - from < minCount) return null;
   const examples = despite
     .slice(Math.max(from, to - EXAMPLES), to)

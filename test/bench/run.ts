@@ -13,7 +13,7 @@ import { connect } from "@nats-io/transport-node";
 import { ensureStream } from "../../src/store/jetstream/stream.js";
 import { startNats, stopAllNats } from "../helpers/nats.js";
 import { removeTempDirs } from "../helpers/server.js";
-import { failedBody, longSessionDrafts, sessionDrafts, writeSyntheticLog } from "./syntheticLog.js";
+import { failedBody, longSessionDrafts, sessionDrafts, successBody, writeSyntheticLog } from "./syntheticLog.js";
 import { PATHOLOGICAL } from "../helpers/pathological.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -211,36 +211,26 @@ async function benchAnalysis() {
   }
 }
 
-async function benchReads() {
-  const attempts = quick ? 3_000 : 10_000;
-  console.log(`\n== entries: GET /api/logs/failures?limit=1000 over ${attempts} attempts with ~150-line scripts ==`);
-  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
-  try {
-    await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 6_000));
-    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
-      EVENTS_DIR: path.join(dir, "events"),
-      PROJECTIONS_DIR: path.join(dir, "projections"),
-    });
-    try {
-      const seconds = quick ? 3 : 8;
-      const baseline = await latency(`${server.url}/health`, seconds, 1);
-      line("GET /health, 1 connection (baseline)", `p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
-      const reads = await latency(`${server.url}/api/logs/failures?limit=1000`, seconds, 1);
-      line("GET /api/logs/failures?limit=1000, 1 connection", `p50 ${reads.p50} ms, p99 ${reads.p99} ms (aim: p50 <= 50 ms)`);
-      const writesAlone = await load(server.url, seconds);
-      const [writesDuring] = await Promise.all([
-        load(server.url, seconds),
-        latency(`${server.url}/api/logs/failures?limit=1000`, seconds, 1),
-      ]);
-      line("POST alone, 64 connections", `${writesAlone.rps.toFixed(0)} req/s, p99 ${writesAlone.p99} ms`);
-      line("POST while the failures page is read", `${writesDuring.rps.toFixed(0)} req/s, p99 ${writesDuring.p99} ms`);
-      line("ratio: writes during reads / alone", `${(writesDuring.rps / writesAlone.rps).toFixed(2)}`);
-    } finally {
-      server.child.kill("SIGTERM");
-      await new Promise((r) => server.child.once("exit", r));
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Two context versions (the generated one, and it with a line added), an experiment between them, and its sessions. */
+async function learningLoopData(url: string, sessions: number): Promise<void> {
+  const first = await postJson(`${url}/api/contexts`, { note: "bench" });
+  const text = `${first.body.context.text.replace(/\n$/, "")}\n- Check every path before writing to it.\n`;
+  await postJson(`${url}/api/contexts`, { text, make_current: false });
+  const variants = [
+    { name: "control", context_version: "ctx-1" },
+    { name: "candidate", context_version: "ctx-2" },
+  ];
+  await postJson(`${url}/api/experiments`, { id: "bench", variants, min_sessions_per_variant: 50 });
+  for (let i = 0; i < sessions; i++) {
+    const variant = variants[i % 2];
+    const tag = { session_id: `loop-${i}`, context_version: variant.context_version, experiment: "bench", variant: variant.name };
+    if (i % 3 === 0) await postJson(`${url}/api/logs/attempts`, { ...failedBody(i), ...tag, log_id: `loop-${i}-f` });
+    await postJson(`${url}/api/logs/attempts`, { ...successBody(i), ...tag, log_id: `loop-${i}-ok` });
   }
 }
 
@@ -257,8 +247,12 @@ async function benchConsole() {
         yield* longSessionDrafts("long", 19, 1200);
       })(),
     );
-    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: events });
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
+      EVENTS_DIR: events,
+      PROJECTIONS_DIR: path.join(dir, "projections"),
+    });
     try {
+      await learningLoopData(server.url, 200);
       const seconds = quick ? 2 : 5;
       const show = (label: string, r: Awaited<ReturnType<typeof latency>>) =>
         line(label, `p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.rps.toFixed(0)} req/s, ${r.errors} errors`);
@@ -267,8 +261,15 @@ async function benchConsole() {
         ["GET /health (baseline)", "/health"],
         ["GET /api/logs/session/long (its JSON, baseline)", "/api/logs/session/long"],
         ["GET /sessions/long (aim: well under 100 ms)", "/sessions/long"],
+        ["GET /sessions/long?diff=split (side by side)", "/sessions/long?diff=split"],
         ["GET / (overview)", "/"],
         ["GET /patterns", "/patterns"],
+        ["GET /sessions (the list, baseline)", "/sessions"],
+        ["GET /sessions?context=ctx-2", "/sessions?context=ctx-2"],
+        ["GET /api/contexts/ctx-2 (its JSON, baseline)", "/api/contexts/ctx-2"],
+        ["GET /context (2 versions, their diff, rule effects)", "/context"],
+        ["GET /api/experiments/bench (its JSON, baseline)", "/api/experiments/bench"],
+        ["GET /experiments/bench", "/experiments/bench"],
       ]) {
         show(label, await latency(`${server.url}${route}`, seconds, 1));
       }
@@ -377,11 +378,7 @@ async function benchTrends() {
     const stepMs = Math.floor((days * 86_400_000) / attempts);
     await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 200, stepMs));
     const started = process.hrtime.bigint();
-    // Its snapshot (written at shutdown) goes into the temporary directory too, not into ./projections.
-    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
-      EVENTS_DIR: path.join(dir, "events"),
-      PROJECTIONS_DIR: path.join(dir, "projections"),
-    });
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
     line("replay until ready", `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
     try {
       const seconds = quick ? 2 : 5;
@@ -464,7 +461,6 @@ if (want("writes")) await benchWrites();
 if (want("jetstream")) await benchJetStream();
 if (want("startup")) await benchStartup();
 if (want("analysis")) await benchAnalysis();
-if (want("reads")) await benchReads();
 if (want("rebuild")) await benchRebuild();
 if (want("memory")) await benchMemory();
 if (want("console")) await benchConsole();

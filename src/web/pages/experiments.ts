@@ -3,7 +3,8 @@
 // before every variant has the sessions the experiment asked for.
 import { ALPHA, type Decision } from "../../analysis/experiments.js";
 import { ScriptlogError } from "../../errors.js";
-import { experimentList, experimentReport } from "../../projections/contexts.js";
+import type { Experiment } from "../../decider/contexts.js";
+import { experimentReport } from "../../projections/contexts.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { number, percent, query, when } from "../format.js";
 import { html, join, type Html } from "../html.js";
@@ -30,9 +31,21 @@ export function decisionText(decision: Decision, variants: Array<{ name: string;
   return html`<span class="tag no_difference">no difference</span> ${test} ≥ ${threshold} with enough sessions in every variant`;
 }
 
+/**
+ * An experiment's variants with their sessions, and its decision from the counts alone: without the posterior
+ * draws of the probability of being best (milliseconds each), so that lists of experiments stay cheap.
+ */
+export function experimentBrief(service: ScriptlogService, experiment: Experiment) {
+  const tallies = service.models.states.contexts.experiments.get(experiment.id)?.byVariant;
+  return {
+    variants: experiment.variants.map((v) => ({ name: v.name, sessions: tallies?.get(v.name)?.sessions ?? 0 })),
+    decision: service.contexts.decision(experiment.id),
+  };
+}
+
 export function experimentsPage(service: ScriptlogService, origin: string): Html {
   const state = service.models.states.contexts;
-  const experiments = experimentList(state);
+  const experiments = [...state.catalog.experiments.values()].reverse();
   if (experiments.length === 0) {
     return page({
       title: "Experiments",
@@ -47,7 +60,7 @@ export function experimentsPage(service: ScriptlogService, origin: string): Html
             </p>
             <pre
               class="command"
-            ><code>curl -s -X POST ${origin}/api/experiments -H 'content-type: application/json'   -d '{"id": "ctx-1-vs-ctx-2", "variants": [{"name": "control", "context_version": "ctx-1"}, {"name": "candidate", "context_version": "ctx-2"}]}'</code></pre>
+            ><code>curl -s -X POST ${origin}/api/experiments -H 'content-type: application/json' -d '{"id": "ctx-1-vs-ctx-2", "variants": [{"name": "control", "context_version": "ctx-1"}, {"name": "candidate", "context_version": "ctx-2"}]}'</code></pre>
             <p>
               Generators ask <code>GET /api/contexts/current?session_id=…</code> for their session's variant. With
               <code>AUTO_CONTEXT=on</code> the server starts experiments itself.
@@ -56,14 +69,17 @@ export function experimentsPage(service: ScriptlogService, origin: string): Html
     });
   }
   const rows = experiments.map((e) => {
-    const report = experimentReport(state, e.id)!;
+    const { variants, decision } = experimentBrief(service, e);
     return html`<tr>
       <td><a href="${experimentHref(e.id)}">${e.id}</a></td>
-      <td><span class="tag ${e.status}">${e.status}</span> <span class="muted">${e.source}</span></td>
+      <td>
+        <span class="tag ${e.stopped_at === null ? "running" : "stopped"}">${e.stopped_at === null ? "running" : "stopped"}</span>
+        <span class="muted">${e.source}</span>
+      </td>
       <td>${when(e.started_at)}</td>
       <td>${when(e.stopped_at)}</td>
-      <td>${join(report.variants.map((v) => `${v.name} (${number(v.sessions)})`))}</td>
-      <td>${STATUS_WORDS[e.decision.status]}${e.decision.winner ? html`: <strong>${e.decision.winner}</strong>` : ""}</td>
+      <td>${join(variants.map((v) => `${v.name} (${number(v.sessions)})`))}</td>
+      <td>${STATUS_WORDS[decision.status]}${decision.winner ? html`: <strong>${decision.winner}</strong>` : ""}</td>
     </tr>`;
   });
   return page({

@@ -7,12 +7,11 @@ import { recentFailures } from "../../projections/failures.js";
 import { summaryReport } from "../../projections/summary.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { findAnomalies } from "../../projections/anomalies.js";
-import { experimentList, experimentReport } from "../../projections/contexts.js";
 import { number, percent, plural, query, shortId } from "../format.js";
 import { html, join, type Html } from "../html.js";
 import { emptyState, firstAttemptAdvice, page } from "../layout.js";
 import { attemptTable, intervalText, logHref, patternTable, pValueText, stat } from "../parts.js";
-import { decisionText, experimentHref } from "./experiments.js";
+import { decisionText, experimentBrief, experimentHref } from "./experiments.js";
 import { rateChart, type RatePoint } from "../svg.js";
 import { dataTable, numeric } from "../table.js";
 
@@ -153,18 +152,17 @@ function anomaliesSection(service: ScriptlogService, live: LiveRoutes, now: numb
 }
 
 function experimentsSection(service: ScriptlogService): Html {
-  const running = experimentList(service.models.states.contexts).filter((e) => e.status === "running");
+  const running = [...service.models.states.contexts.catalog.experiments.values()].filter((e) => e.stopped_at === null).reverse();
   return html`<section aria-labelledby="running">
     <h2 id="running">Running experiments</h2>
     ${
       running.length
         ? html`<ul>
             ${running.map((e) => {
-              const report = experimentReport(service.models.states.contexts, e.id)!;
+              const { variants, decision } = experimentBrief(service, e);
               return html`<li>
-                <a href="${experimentHref(e.id)}">${e.id}</a>:
-                ${join(report.variants.map((v) => `${v.name} ${number(v.sessions)} sessions`))} ·
-                ${decisionText(report.decision, report.variants, report.min_sessions_per_variant)}
+                <a href="${experimentHref(e.id)}">${e.id}</a>: ${join(variants.map((v) => `${v.name} ${number(v.sessions)} sessions`))} ·
+                ${decisionText(decision, variants, e.min_sessions_per_variant)}
               </li>`;
             })}
           </ul>`

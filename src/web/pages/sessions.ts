@@ -4,7 +4,14 @@ import type { FixStrategy } from "../../analysis/fixStrategy.js";
 import { ScriptlogError } from "../../errors.js";
 import { timestampMillis } from "../../events/validation.js";
 import { contextVersions, sessionGeneration, type ContextsState } from "../../projections/contexts.js";
-import { listSessions, sessionModels, sessionSummary, sessionView, type SessionView } from "../../projections/sessions.js";
+import {
+  effectiveSession,
+  listSessions,
+  sessionModels,
+  sessionSummary,
+  sessionView,
+  type SessionView,
+} from "../../projections/sessions.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { codeDiff, codeListing, failingLineOf, tracebackView, type DiffLayout } from "../code.js";
 import { plural, shortId, statusBadge, when } from "../format.js";
@@ -63,8 +70,12 @@ export function sessionsPage(service: ScriptlogService, rawQuery: Record<string,
   let { sessions, total } = listSessions(state, filter, offset, PAGE_SIZE);
   if (q.context !== undefined) {
     // The sessions read model does not know contexts: filter its whole ordered list by the contexts read model.
+    // Only sessions with an attempt that named a context can have one: find those first, not ask every session.
     const wanted = q.context === NO_CONTEXT ? null : q.context;
-    const kept = listSessions(state, filter, 0, state.byId.size).sessions.filter((s) => contextOf(contexts, s) === wanted);
+    const named = new Set([...contexts.sessions.keys()].map((id) => effectiveSession(state, id)));
+    const kept = listSessions(state, filter, 0, state.byId.size).sessions.filter((s) =>
+      named.has(s.session_id) ? contextOf(contexts, s) === wanted : wanted === null,
+    );
     total = kept.length;
     sessions = kept.slice(offset, offset + PAGE_SIZE);
   }
@@ -213,10 +224,12 @@ function attemptArticle(
               <summary>Changes from attempt ${n - 1}</summary>
               ${diff ?? html`<p class="muted">Same code as attempt ${n - 1}.</p>`}
             </details>`
-          : html`<details>
-              <summary>Code (${plural(e.code.split("\n").length, "line")})</summary>
-              ${codeListing(e.code, null, `a${n}`)}
-            </details>`
+          : e.status === "success" // a failure shows its code above, with the failing line marked
+            ? html`<details>
+                <summary>Code (${plural(e.code.split("\n").length, "line")})</summary>
+                ${codeListing(e.code, null, `a${n}`)}
+              </details>`
+            : ""
       }
       ${
         e.stdout
