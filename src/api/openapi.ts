@@ -160,7 +160,7 @@ export function openApiDocument() {
         queryParams(querySchemas.trends),
       ),
       "/api/logs/anomalies": get(
-        "Spikes and new error patterns in the window ending at `at` (default now): deterministic for a given `at`",
+        "Spikes, new error patterns and regressions (a fixed pattern failing despite its rule in the context) in the window ending at `at` (default now): deterministic for a given `at`",
         ok("anomalies", { at: { type: "string" }, anomalies: { type: "array" } }),
         queryParams(querySchemas.anomalies),
       ),

@@ -60,7 +60,7 @@ export interface Anomaly {
 const EXAMPLES = 3;
 
 /** The index of the first item that ran at or after `time`, in items ordered by when they ran. */
-function firstAtOrAfter<T>(items: readonly T[], time: number, timeOf: (item: T) => number = (r) => (r as AttemptRecord).time): number {
+function firstAtOrAfter<T>(items: readonly T[], time: number, timeOf: (item: T) => number): number {
   let lo = 0;
   let hi = items.length;
   while (lo < hi) {
@@ -71,8 +71,11 @@ function firstAtOrAfter<T>(items: readonly T[], time: number, timeOf: (item: T) 
   return lo;
 }
 
+const recordTime = (r: AttemptRecord) => r.time;
+
 /** Records that ran in [from, to). */
-const countBetween = (records: readonly AttemptRecord[], from: number, to: number) => firstAtOrAfter(records, to) - firstAtOrAfter(records, from);
+const countBetween = (records: readonly AttemptRecord[], from: number, to: number) =>
+  firstAtOrAfter(records, to, recordTime) - firstAtOrAfter(records, from, recordTime);
 
 export interface AnomalySources {
   anomalies: AnomaliesState;
@@ -108,8 +111,8 @@ export function findAnomalies(sources: AnomalySources, at: number, settings: Ano
   for (const pattern of patterns ?? sources.anomalies.byPattern.keys()) {
     const records = sources.anomalies.byPattern.get(pattern);
     if (!records) continue;
-    const from = firstAtOrAfter(records, start);
-    const to = firstAtOrAfter(records, at);
+    const from = firstAtOrAfter(records, start, recordTime);
+    const to = firstAtOrAfter(records, at, recordTime);
     const observed = to - from;
     if (observed === 0) continue;
     const regression = findRegression(sources, pattern, start, at, settings.regressionMinCount);
@@ -162,9 +165,9 @@ export function findAnomalies(sources: AnomalySources, at: number, settings: Ano
 function findRegression(sources: AnomalySources, pattern: string, start: number, at: number, minCount: number) {
   const despite = sources.contexts.despite.get(pattern)?.failures;
   if (!despite || !sources.analysis.byPattern.get(pattern)?.fixed) return null;
-  const timeOf = (f: DespiteFailure) => f.record.time;
-  const from = firstAtOrAfter(despite, start, timeOf);
-  const to = firstAtOrAfter(despite, at, timeOf);
+  const despiteTime = (f: DespiteFailure) => f.record.time;
+  const from = firstAtOrAfter(despite, start, despiteTime);
+  const to = firstAtOrAfter(despite, at, despiteTime);
   if (to === from || to - from < minCount) return null;
   const examples = despite
     .slice(Math.max(from, to - EXAMPLES), to)

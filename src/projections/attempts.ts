@@ -149,12 +149,38 @@ export interface EntryContext {
   inferred_session_id: string | null;
   /** The experiment variant it ran in (named by the attempt or assigned from its session). */
   variant: string | null;
+  /** Its derived facts, if kept from when it was projected; derived again from the log if not. */
+  facts?: EntryFacts;
+}
+
+/** What an attempt's entry shows of its derived facts (not the code summary or line signature behind them). */
+export type EntryFacts = Pick<DerivedAttempt, "tags" | "libraries" | "analysis_partial" | "analysis_error"> &
+  Partial<Pick<DerivedFailure, "error_message" | "error_type" | "error_category" | "pattern" | "fingerprint" | "suggestion" | "frames" | "failing_line">>;
+
+/** The entry's part of an attempt's derived facts, by assignment (one shape for all). */
+export function entryFacts(derived: DerivedFailure | DerivedAttempt): EntryFacts {
+  const failure = "error_type" in derived ? derived : null;
+  const facts: EntryFacts = { tags: derived.tags, libraries: derived.libraries, analysis_partial: derived.analysis_partial, analysis_error: derived.analysis_error };
+  facts.error_message = failure?.error_message;
+  facts.error_type = failure?.error_type;
+  facts.error_category = failure?.error_category;
+  facts.pattern = failure?.pattern;
+  facts.fingerprint = failure?.fingerprint;
+  facts.suggestion = failure?.suggestion;
+  facts.frames = failure?.frames;
+  facts.failing_line = failure?.failing_line;
+  return facts;
+}
+
+/** The entry facts of an attempt read back from the log, derived again. */
+export function deriveEntryFacts(envelope: EnvelopeOf<"AttemptFailed"> | EnvelopeOf<"AttemptSucceeded">): EntryFacts {
+  return entryFacts(envelope.type === "AttemptFailed" ? deriveFailure(envelope.data) : deriveSuccess(envelope.data));
 }
 
 export function attemptEntry(record: AttemptRecord, envelope: Envelope, context: EntryContext): Record<string, unknown> {
   if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") throw new Error(`seq ${envelope.seq} is not an attempt`);
   const data = envelope.data;
-  const derived = envelope.type === "AttemptFailed" ? deriveFailure(envelope.data) : deriveSuccess(envelope.data);
+  const derived = context.facts ?? deriveEntryFacts(envelope);
   const common = {
     log_id: record.log_id,
     session_id: record.session_id,
@@ -181,7 +207,7 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope, context:
   if (envelope.type === "AttemptSucceeded") {
     return { ...common, output_files: envelope.data.output_files ?? [], execution_time_seconds: envelope.data.execution_time_seconds ?? null };
   }
-  const failure = derived as DerivedFailure;
+  const failure = derived as Required<EntryFacts>;
   return {
     ...common,
     error_message: failure.error_message,

@@ -6,8 +6,10 @@ import type { CodeSummary } from "../analysis/codeSummary.js";
 import type { AttemptData, Envelope, EventLocation, StoredEvent } from "../events/types.js";
 import { analysisProjection, type AnalysisState } from "./analysis.js";
 import { attemptVariant, contextsProjection, type ContextsState } from "./contexts.js";
-import { attemptEntry, attemptsProjection, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
-import { fixBetween, project, type DeriveContext, type Projected } from "./derive.js";
+import { LRUCache } from "lru-cache";
+import type { FixStrategy } from "../analysis/fixStrategy.js";
+import { attemptEntry, attemptsProjection, entryFacts, isFixed, type AttemptRecord, type AttemptsState, type EntryFacts } from "./attempts.js";
+import { fixBetween, project, type DeriveContext, type Fix, type Projected } from "./derive.js";
 import { DEFAULT_ANALYZER_SETTINGS, summariseAttemptCode, type AnalyzerSettings, type AttemptFacts } from "./attemptFacts.js";
 import { failuresProjection } from "./failures.js";
 import { inferenceProjection, type InferenceState } from "./inference.js";
@@ -64,12 +66,18 @@ export interface ReadModelOptions {
   analyzer?: boolean;
   /** The log starts at an archive boundary: links to attempts before it are expected and skipped. */
   archived?: boolean;
+  /** How many recent attempts' entry facts to keep from projection (RECENT_ENTRY_FACTS by default; 0 for none). */
+  recentEntries?: number;
 }
 
 const ANALYZER_READ_MODELS = new Set<keyof ReadModelStates>(["inference", "analysis"]);
 
 // Fixes follow their failures closely, so a small cache of recent codes spares almost every read-back.
 const RECENT_CODES = 512;
+// Entries are served newest first: the derived facts and fix strategies of this many recent attempts are kept
+// from when they were projected, so a page of them is read back from the log but not derived again (~2–4 ms an
+// entry for a 150-line script). Older ones are derived on demand.
+const RECENT_ENTRY_FACTS = 5_000;
 
 /** The last event applied: where a replay from a snapshot resumes. */
 export interface ReadModelsHead {
@@ -90,13 +98,19 @@ export class ReadModels {
   readonly projections: ProjectionSet;
   readonly states: ReadModelStates;
   private readonly names: Array<keyof ReadModelStates>;
-  private readonly recentCodes = new Map<string, { code: string; summary: CodeSummary }>();
+  private readonly recentCodes = new LRUCache<string, { code: string; summary: CodeSummary }>({ max: RECENT_CODES });
+  private readonly recentEntryFacts: LRUCache<string, EntryFacts> | null;
+  /** By failure: the success that fixed it and what the fix changed. */
+  private readonly recentFixes: LRUCache<string, { fixer: string; strategy: FixStrategy }> | null;
   private readonly context: DeriveContext;
 
   constructor(private readonly options: ReadModelOptions, states?: ReadModelStates) {
     this.settings = options.settings ?? DEFAULT_ANALYZER_SETTINGS;
     this.projections = projections(this.settings);
     this.analyzer = options.analyzer ?? true;
+    const recentEntries = this.analyzer ? (options.recentEntries ?? RECENT_ENTRY_FACTS) : 0;
+    this.recentEntryFacts = recentEntries > 0 ? new LRUCache({ max: recentEntries }) : null;
+    this.recentFixes = recentEntries > 0 ? new LRUCache({ max: recentEntries }) : null;
     const all = Object.keys(this.projections) as Array<keyof ReadModelStates>;
     this.states = states ?? (Object.fromEntries(all.map((n) => [n, this.projections[n].initial()])) as unknown as ReadModelStates);
     this.names = all.filter((n) => this.analyzer || !ANALYZER_READ_MODELS.has(n));
@@ -133,6 +147,10 @@ export class ReadModels {
     if (projected && (projected.envelope.type === "AttemptFailed" || projected.envelope.type === "AttemptSucceeded")) {
       const { envelope, derived } = projected as Projected<"AttemptFailed" | "AttemptSucceeded">;
       this.rememberCode(envelope.data.log_id, envelope.data.code, derived.summary);
+      this.recentEntryFacts?.set(envelope.data.log_id, entryFacts(derived));
+      this.rememberFixes(derived.fixes);
+    } else if (projected?.envelope.type === "FixRecorded") {
+      this.rememberFixes((projected as Projected<"FixRecorded">).derived.fixes);
     }
     const states = this.states as unknown as Record<string, unknown>;
     if (projected) for (const name of this.names) states[name] = reduce(this.projections[name] as Projection<unknown>, states[name], projected);
@@ -172,10 +190,12 @@ export class ReadModels {
 
   private rememberCode(logId: string, code: string, summary: CodeSummary) {
     const entry = { code, summary };
-    this.recentCodes.delete(logId);
     this.recentCodes.set(logId, entry);
-    if (this.recentCodes.size > RECENT_CODES) this.recentCodes.delete(this.recentCodes.keys().next().value!);
     return entry;
+  }
+
+  private rememberFixes(fixes: Fix[]): void {
+    for (const fix of fixes) this.recentFixes?.set(fix.failure.log_id, { fixer: fix.success.log_id, strategy: fix.strategy });
   }
 
   /** An event read back from the log. */
@@ -191,8 +211,10 @@ export class ReadModels {
   entry(record: AttemptRecord, envelope: Envelope = this.options.readEnvelope(record)): Record<string, unknown> {
     const fixer = record.status === "failed" && isFixed(record) ? this.states.attempts.byId.get((record.fixed_by ?? record.inferred_fixed_by)!) : undefined;
     const session = effectiveSession(this.states.sessions, record.session_id);
+    const kept = fixer ? this.recentFixes?.get(record.log_id) : undefined;
     return attemptEntry(record, envelope, {
-      fix_strategy: fixer ? fixBetween(record, fixer, this.context, record.fixed_by === null).strategy : null,
+      facts: this.recentEntryFacts?.get(record.log_id),
+      fix_strategy: fixer ? (kept?.fixer === fixer.log_id ? kept.strategy : fixBetween(record, fixer, this.context, record.fixed_by === null).strategy) : null,
       inferred_session_id: session === record.session_id ? null : session,
       variant: envelope.type === "AttemptFailed" || envelope.type === "AttemptSucceeded" ? attemptVariant(this.states.contexts, envelope.data) : null,
     });

@@ -20,6 +20,8 @@ export interface ReplayOptions {
   onEvent?: (event: StoredEvent) => void;
   /** Keep the log's files open for reading entries back; the caller then calls models.close(). */
   keepOpen?: boolean;
+  /** Recent attempts whose entry facts are kept from projection (see ReadModels); 0 derives every entry on demand. */
+  recentEntries?: number;
   /** Worker threads deriving facts ahead; 0 derives them on the main thread. Default: one per spare core. */
   derivationWorkers?: number;
 }
@@ -30,6 +32,7 @@ export async function replayReadModels(eventsDir: string, options: ReplayOptions
     settings: options.settings,
     analyzer: options.analyzer,
     archived: readBoundary(eventsDir) !== null,
+    recentEntries: options.recentEntries,
     readEnvelope: (location) => reader.read(location),
     close: () => reader.close(),
   });

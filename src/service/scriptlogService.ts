@@ -27,6 +27,7 @@ import { factsAhead } from "./factsAhead.js";
 import { DEFAULT_LOOP_SETTINGS, type LoopSettings } from "../config.js";
 import { ContextCommands, type LoopHost } from "./contexts.js";
 import { AutoContext } from "./autoContext.js";
+import { retryOnAppendConflict } from "./appendConflicts.js";
 import { SeqWaiters } from "../store/seqWaiters.js";
 
 export interface ServiceOptions extends EventLogOptions {
@@ -319,16 +320,12 @@ export class ScriptlogService implements LoopHost {
       now: new Date().toISOString(),
       session_assigned: restore.sessionAssigned,
     };
-    for (let conflicts = 0; ; conflicts++) {
-      try {
-        return await this.decideAndAppend(command);
-      } catch (err) {
-        // Another writer appended first (JetStream): see what it wrote, then decide again from there.
-        if (!(err instanceof ScriptlogError && err.code === "append_conflict") || conflicts >= MAX_CONFLICTS) throw err;
-        await this.log.catchUp();
-        await this.evolved.until(this.log.chainHead.seq);
-      }
-    }
+    // Another writer may append first (JetStream): then see what it wrote, and decide again from there.
+    return retryOnAppendConflict(
+      this.log,
+      (seq) => this.evolved.until(seq),
+      () => this.decideAndAppend(command),
+    );
   }
 
   private async decideAndAppend(command: RecordAttempt): Promise<RecordOutcome> {
@@ -422,9 +419,16 @@ export class ScriptlogService implements LoopHost {
     return record;
   }
 
-  /** Records that the webhook acknowledged an alert, so it is never sent again. */
+  /**
+   * Records that the webhook acknowledged an alert, so it is never sent again. Nothing in it is decided from the
+   * log, so after another writer appended first it is simply appended again.
+   */
   async recordAlertSent(data: AlertSentData): Promise<void> {
-    await this.log.append([{ type: "AlertSent", data }]);
+    await retryOnAppendConflict(
+      this.log,
+      async () => undefined,
+      () => this.log.append([{ type: "AlertSent", data }]),
+    );
   }
 
   /** The log's lines as stored, after a seq: for auditors and replicas. */
@@ -443,9 +447,6 @@ export class ScriptlogService implements LoopHost {
     return this.models.entry(record);
   }
 }
-
-/** How often one request may lose the race to another writer before the client is told to retry (503). */
-const MAX_CONFLICTS = 8;
 
 function canonicalBody(body: AttemptBody): string {
   try {

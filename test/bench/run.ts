@@ -211,6 +211,39 @@ async function benchAnalysis() {
   }
 }
 
+async function benchReads() {
+  const attempts = quick ? 3_000 : 10_000;
+  console.log(`\n== entries: GET /api/logs/failures?limit=1000 over ${attempts} attempts with ~150-line scripts ==`);
+  const dir = mkdtempSync(path.join(tmpdir(), "scriptlog-bench-"));
+  try {
+    await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 6_000));
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
+      EVENTS_DIR: path.join(dir, "events"),
+      PROJECTIONS_DIR: path.join(dir, "projections"),
+    });
+    try {
+      const seconds = quick ? 3 : 8;
+      const baseline = await latency(`${server.url}/health`, seconds, 1);
+      line("GET /health, 1 connection (baseline)", `p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
+      const reads = await latency(`${server.url}/api/logs/failures?limit=1000`, seconds, 1);
+      line("GET /api/logs/failures?limit=1000, 1 connection", `p50 ${reads.p50} ms, p99 ${reads.p99} ms (aim: p50 <= 50 ms)`);
+      const writesAlone = await load(server.url, seconds);
+      const [writesDuring] = await Promise.all([
+        load(server.url, seconds),
+        latency(`${server.url}/api/logs/failures?limit=1000`, seconds, 1),
+      ]);
+      line("POST alone, 64 connections", `${writesAlone.rps.toFixed(0)} req/s, p99 ${writesAlone.p99} ms`);
+      line("POST while the failures page is read", `${writesDuring.rps.toFixed(0)} req/s, p99 ${writesDuring.p99} ms`);
+      line("ratio: writes during reads / alone", `${(writesDuring.rps / writesAlone.rps).toFixed(2)}`);
+    } finally {
+      server.child.kill("SIGTERM");
+      await new Promise((r) => server.child.once("exit", r));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
@@ -378,7 +411,11 @@ async function benchTrends() {
     const stepMs = Math.floor((days * 86_400_000) / attempts);
     await writeSyntheticLog(path.join(dir, "events"), sessionDrafts(attempts, 200, stepMs));
     const started = process.hrtime.bigint();
-    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), { EVENTS_DIR: path.join(dir, "events") });
+    // Its snapshot (written at shutdown) goes into the temporary directory too, not into ./projections.
+    const server = await startChild(path.join(ROOT, "bin/scriptlog.js"), {
+      EVENTS_DIR: path.join(dir, "events"),
+      PROJECTIONS_DIR: path.join(dir, "projections"),
+    });
     line("replay until ready", `${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s`);
     try {
       const seconds = quick ? 2 : 5;
@@ -461,6 +498,7 @@ if (want("writes")) await benchWrites();
 if (want("jetstream")) await benchJetStream();
 if (want("startup")) await benchStartup();
 if (want("analysis")) await benchAnalysis();
+if (want("reads")) await benchReads();
 if (want("rebuild")) await benchRebuild();
 if (want("memory")) await benchMemory();
 if (want("console")) await benchConsole();
