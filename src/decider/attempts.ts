@@ -55,8 +55,17 @@ export type AttemptDecision =
 export interface RecordedAttempt {
   session_id: string;
   status: "failed" | "success";
-  /** Absent on attempts recorded before requests were hashed. */
-  request_hash: string | undefined;
+  /** requestKey of the request that recorded it: null for attempts recorded before requests were hashed. */
+  request_key: number | null;
+}
+
+/**
+ * The first 52 bits of a request's sha256, as a number: held per attempt instead of the 64-character hex (a
+ * million attempts' state is ~60 MB instead of ~160). Another body reusing a log_id is told apart from a retry
+ * unless the two hashes share those 52 bits (odds of 2^-52).
+ */
+export function requestKey(requestHash: string | undefined): number | null {
+  return requestHash === undefined ? null : parseInt(requestHash.slice(0, 13), 16);
 }
 
 /** What the decider reads. */
@@ -82,7 +91,7 @@ export function decide(command: RecordAttempt, state: WriteView): AttemptDecisio
   const { body, log_id } = command;
   const recorded = state.attempt(log_id);
   if (recorded) {
-    if (recorded.request_hash !== command.request_hash) {
+    if (recorded.request_key !== requestKey(command.request_hash)) {
       throw new ScriptlogError("conflicting_log_id", `log_id '${log_id}' was already recorded with a different body`, { log_id });
     }
     return { kind: "repeat", session_id: recorded.session_id };
@@ -109,7 +118,7 @@ export function evolve(state: WriteState, event: AttemptWriteEvent): WriteState 
       state.setAttempt(data.log_id, {
         session_id: data.session_id,
         status: failed ? "failed" : "success",
-        request_hash: data.request_hash,
+        request_key: requestKey(data.request_hash),
       });
       if (failed) state.setUnfixed(data.session_id, [...state.unfixed(data.session_id), data.log_id]);
       return state;
@@ -163,15 +172,28 @@ function attemptEvent(command: RecordAttempt, sessionId: string): EventDraft {
 
 const NONE: readonly string[] = Object.freeze([]);
 
-/** The state as the log has it: every attempt, and only the sessions with a failure still unfixed. */
+/**
+ * The state as the log has it: every attempt, and only the sessions with a failure still unfixed. Attempts are
+ * held in columns (a slot per attempt: its session, status and request key), not an object each.
+ */
 export class AttemptsWriteState implements WriteState {
-  private readonly attempts = new Map<string, RecordedAttempt>();
+  private readonly slots = new Map<string, number>();
+  private readonly sessions: string[] = [];
+  private failed = new Uint8Array(1024);
+  private keys = new Float64Array(1024);
   private readonly unfixedBySession = new Map<string, readonly string[]>();
   /** The last event evolved in. */
   seq = 0;
 
   attempt(logId: string): RecordedAttempt | undefined {
-    return this.attempts.get(logId);
+    const slot = this.slots.get(logId);
+    if (slot === undefined) return undefined;
+    const key = this.keys[slot];
+    return {
+      session_id: this.sessions[slot],
+      status: this.failed[slot] ? "failed" : "success",
+      request_key: Number.isNaN(key) ? null : key,
+    };
   }
 
   unfixed(sessionId: string): readonly string[] {
@@ -179,7 +201,17 @@ export class AttemptsWriteState implements WriteState {
   }
 
   setAttempt(logId: string, attempt: RecordedAttempt): void {
-    this.attempts.set(logId, attempt);
+    let slot = this.slots.get(logId);
+    if (slot === undefined) {
+      slot = this.sessions.length;
+      this.slots.set(logId, slot);
+      this.sessions.push(attempt.session_id);
+      if (slot === this.keys.length) this.grow();
+    } else {
+      this.sessions[slot] = attempt.session_id;
+    }
+    this.failed[slot] = attempt.status === "failed" ? 1 : 0;
+    this.keys[slot] = attempt.request_key ?? NaN;
   }
 
   setUnfixed(sessionId: string, failures: readonly string[]): void {
@@ -194,15 +226,24 @@ export class AttemptsWriteState implements WriteState {
   }
 
   toJSON(): { seq: number; attempts: Array<[string, RecordedAttempt]>; unfixed: Array<[string, readonly string[]]> } {
-    return { seq: this.seq, attempts: [...this.attempts], unfixed: [...this.unfixedBySession] };
+    return { seq: this.seq, attempts: [...this.slots.keys()].map((id) => [id, this.attempt(id)!]), unfixed: [...this.unfixedBySession] };
   }
 
   static fromJSON(json: ReturnType<AttemptsWriteState["toJSON"]>): AttemptsWriteState {
     const state = new AttemptsWriteState();
     state.seq = json.seq;
-    for (const [id, attempt] of json.attempts) state.attempts.set(id, attempt);
+    for (const [id, attempt] of json.attempts) state.setAttempt(id, attempt);
     for (const [id, failures] of json.unfixed) state.unfixedBySession.set(id, failures);
     return state;
+  }
+
+  private grow(): void {
+    const failed = new Uint8Array(this.failed.length * 2);
+    failed.set(this.failed);
+    this.failed = failed;
+    const keys = new Float64Array(this.keys.length * 2);
+    keys.set(this.keys);
+    this.keys = keys;
   }
 }
 
