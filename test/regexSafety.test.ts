@@ -63,7 +63,8 @@ describe("regular expressions in src/", function () {
     const { literals } = regexesInSource();
     expect(literals.length).to.be.greaterThan(50);
     const unsafe: string[] = [];
-    for (const r of literals) {
+    // Each distinct pattern once.
+    for (const r of new Map(literals.map((literal) => [`${literal.flags}/${literal.source}`, literal])).values()) {
       const verdict = await check(r.source, r.flags, CHECK);
       if (verdict.status !== "safe") {
         const attack = verdict.status === "vulnerable" ? `, e.g. ${JSON.stringify(verdict.attack.string.slice(0, 60))}` : "";
