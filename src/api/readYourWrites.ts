@@ -20,8 +20,8 @@ export function readYourWrites(service: ScriptlogService, maxWaitMs: number) {
       delete rest.min_seq;
       ctx.query = rest;
       if (!(await service.projectedUntil(Number(minSeq), maxWaitMs))) {
-        throw new ScriptlogError("not_ready", `the read models reached seq ${service.models.seq}, not ${minSeq}, within ${maxWaitMs} ms`, {
-          seq: service.models.seq,
+        throw new ScriptlogError("not_ready", `the read models reached seq ${service.queries.seq}, not ${minSeq}, within ${maxWaitMs} ms`, {
+          seq: service.queries.seq,
           min_seq: Number(minSeq),
         });
       }
@@ -30,7 +30,7 @@ export function readYourWrites(service: ScriptlogService, maxWaitMs: number) {
       await next();
     } finally {
       // A write answers with a seq that holds it, which may be ahead of the read models.
-      ctx.set(SEQ_HEADER, String(Math.max(service.models.seq, (ctx.state.writtenSeq as number | undefined) ?? 0)));
+      ctx.set(SEQ_HEADER, String(Math.max(service.queries.seq, (ctx.state.writtenSeq as number | undefined) ?? 0)));
     }
   };
 }

@@ -1,22 +1,8 @@
 // Routes are thin: validate, ask a read model, shape the response.
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
-import { aiContext, learningSummary } from "../analysis/recommendations.js";
-import {
-  analysisReport,
-  commonErrors,
-  filteredPatterns,
-  libraryIssues,
-  rankedRecommendations,
-  type RuleFilter,
-} from "../projections/analysis.js";
-
-const DEFAULT_MAX_RULES = 10;
-import { sessionGeneration } from "../projections/contexts.js";
-import { recentFailures } from "../projections/failures.js";
-import { sessionSummary, sessionView } from "../projections/sessions.js";
-import { recentSuccesses } from "../projections/successes.js";
-import { summaryReport } from "../projections/summary.js";
+import { learningSummary } from "../analysis/recommendations.js";
+import type { RuleFilter } from "../projections/analysis.js";
 import { timestampMillis } from "../events/validation.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { openApiDocument } from "./openapi.js";
@@ -27,9 +13,9 @@ import type { EventStream } from "./stream.js";
 import type { DetectionSettings } from "../config.js";
 import type { AnomalyWatch } from "../service/anomalyWatch.js";
 import type { WebhookAlerter } from "../service/alerter.js";
-import { findAnomalies } from "../projections/anomalies.js";
-import { recentAlerts } from "../projections/alerts.js";
-import { trendsReport, trendStatus, MAX_BUCKETS, type TrendQuery, type TrendSettings } from "../projections/trends.js";
+import { MAX_BUCKETS, type TrendQuery, type TrendSettings } from "../projections/trends.js";
+
+const DEFAULT_MAX_RULES = 10;
 
 /** What the routes answer from beside the read models. */
 export interface LiveRoutes {
@@ -41,13 +27,13 @@ export interface LiveRoutes {
 
 export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   const router = new Router();
-  const states = () => service.models.states;
+  const queries = service.queries;
   const trendSettings: TrendSettings = { alpha: live.detection.trendAlpha, minAttempts: live.detection.trendMinAttempts };
 
   router.get("/health", (ctx) => {
     const health = service.health();
     ctx.status = health.status === "ok" ? 200 : 503;
-    ctx.body = { ...health, seq: service.models.seq };
+    ctx.body = { ...health, seq: queries.seq };
   });
 
   router.get("/api/openapi.json", (ctx) => {
@@ -87,9 +73,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
 
   router.get("/api/logs/summary", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const now = new Date();
-    const summary = summaryReport(states().summary, states().sessions.totals, now);
-    ctx.body = { success: true, summary: { ...summary, trend_status: trendStatus(states().trends, now.getTime(), trendSettings) } };
+    ctx.body = { success: true, summary: queries.summary(new Date(), trendSettings) };
   });
 
   router.get("/api/logs/trends", (ctx) => {
@@ -99,7 +83,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
     if (since !== undefined && until !== undefined && since > until) {
       throw new ScriptlogError("invalid_query", "since must not be after until", { since: q.since, until: q.until });
     }
-    const trends = trendsReport(states().trends, { bucket: q.bucket, by: q.by, since, until }, Date.now(), trendSettings);
+    const trends = queries.trends({ bucket: q.bucket, by: q.by, since, until }, Date.now(), trendSettings);
     if (!trends) {
       throw new ScriptlogError("invalid_query", `more than ${MAX_BUCKETS} buckets: use bucket=week or a narrower since/until`, {
         max_buckets: MAX_BUCKETS,
@@ -111,7 +95,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   router.get("/api/logs/anomalies", (ctx) => {
     const q = parseQuery<{ at?: string }>(querySchemas.anomalies, ctx.query);
     const at = q.at === undefined ? Date.now() : timestampMillis(q.at);
-    ctx.body = { success: true, at: new Date(at).toISOString(), anomalies: findAnomalies(states(), at, live.detection) };
+    ctx.body = { success: true, at: new Date(at).toISOString(), anomalies: queries.anomalies(at, live.detection) };
   });
 
   router.get("/api/logs/alerts", (ctx) => {
@@ -121,8 +105,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
       success: true,
       alerts: {
         webhook: alerter !== null,
-        sent: states().alerts.sent,
-        recent: recentAlerts(states().alerts, q.limit),
+        ...queries.alerts(q.limit),
         delivery: alerter ? { ...alerter.counters, pending: alerter.pending } : null,
         watch: live.watch.stats,
       },
@@ -131,47 +114,34 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
 
   router.get("/api/logs/failures", (ctx) => {
     const q = parseQuery<{ limit: number; unfixed_only: boolean }>(querySchemas.failures, ctx.query);
-    const failures = recentFailures(states().failures, q.limit, q.unfixed_only).map((r) => service.entry(r));
+    const failures = queries.failures(q.limit, q.unfixed_only);
     ctx.body = { success: true, failures, count: failures.length };
   });
 
   router.get("/api/logs/successes", (ctx) => {
     const q = parseQuery<{ limit: number }>(querySchemas.successes, ctx.query);
-    const successes = recentSuccesses(states().successes, q.limit).map((r) => service.entry(r));
+    const successes = queries.successes(q.limit);
     ctx.body = { success: true, successes, count: successes.length };
   });
 
   router.get("/api/logs/session/:session_id", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const session = sessionView(states().sessions, ctx.params.session_id);
-    if (!session) throw new ScriptlogError("not_found", `no session '${ctx.params.session_id}'`, { session_id: ctx.params.session_id });
-    const generation = sessionGeneration(states().contexts, session.attempts[0]?.session_id ?? session.session_id);
-    ctx.body = {
-      success: true,
-      session: { ...sessionSummary(session), ...generation },
-      attempts: session.attempts.map((r) => service.entry(r)),
-    };
+    ctx.body = { success: true, ...queries.session(ctx.params.session_id) };
   });
 
   router.get("/api/logs/log/:log_id", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    ctx.body = { success: true, log: service.entry(service.record(ctx.params.log_id)) };
+    ctx.body = { success: true, log: queries.attempt(ctx.params.log_id) };
   });
 
   router.get("/api/logs/analysis", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    ctx.body = { success: true, analysis: analysisReport(service.models) };
+    ctx.body = { success: true, analysis: queries.analysis() };
   });
 
   router.get("/api/logs/error-patterns", (ctx) => {
     const q = parseQuery<{ category?: string; library?: string; since?: string }>(querySchemas.errorPatterns, ctx.query);
-    const errorPatterns = filteredPatterns(states(), q);
-    ctx.body = {
-      success: true,
-      error_patterns: errorPatterns,
-      common_errors: commonErrors(errorPatterns),
-      library_issues: libraryIssues(states().analysis, q.library),
-    };
+    ctx.body = { success: true, ...queries.errorPatterns(q) };
   });
 
   router.get("/api/logs/recommendations", (ctx) => {
@@ -192,7 +162,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
     const filters: RuleFilter = {};
     for (const key of ["library", "category", "ai_model"] as const) if (q[key] !== undefined) filters[key] = q[key];
     const maxRules = q.max_rules ?? q.max_examples ?? DEFAULT_MAX_RULES;
-    const { context, rules } = aiContext(rankedRecommendations(states().analysis, filters), maxRules, q.max_chars);
+    const { context, rules } = queries.aiContext(filters, maxRules, q.max_chars);
     const shaped = q.format === "json" ? rules.map((r) => ({ id: r.id, rule: r.rule, example: r.example, evidence: r.evidence })) : context;
     ctx.body = {
       success: true,
@@ -201,7 +171,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
       rules,
       filters,
       max_rules: maxRules,
-      generated_from_seq: service.models.seq,
+      generated_from_seq: queries.seq,
     };
   });
 

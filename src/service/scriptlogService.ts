@@ -28,6 +28,7 @@ import { DEFAULT_LOOP_SETTINGS, type LoopSettings } from "../config.js";
 import { ContextCommands, type LoopHost } from "./contexts.js";
 import { AutoContext } from "./autoContext.js";
 import { retryOnAppendConflict } from "./appendConflicts.js";
+import { LogQueries } from "./queries.js";
 import { SeqWaiters } from "../store/seqWaiters.js";
 
 export interface ServiceOptions extends EventLogOptions {
@@ -96,6 +97,11 @@ export class ScriptlogService implements LoopHost {
 
   /** Context versions and experiments. */
   readonly contexts: ContextCommands;
+  /** What the read models answer, for the routes. */
+  readonly queries = new LogQueries(
+    () => this.models,
+    (record) => this.models.entry(record),
+  );
   /** AUTO_CONTEXT's check after each attempt, when it is on. */
   private readonly autoContext: AutoContext | null;
 
