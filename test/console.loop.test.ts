@@ -7,7 +7,7 @@ import { expect } from "chai";
 import path from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import type { RunningServer } from "../src/cli/serve.js";
-import { browserUnderTest, screenshot } from "./helpers/browser.js";
+import { browserUnderTest, screenshot, visit } from "./helpers/browser.js";
 import { MAKEDIR_RULE, makedirFailure as failure, makedirFix as fix } from "./helpers/makedir.js";
 import { get, post, removeTempDirs, startInProcess, tempDir } from "./helpers/server.js";
 
@@ -97,7 +97,7 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
   }
 
   it("shows the current context version, every version with its figures, and the diff of the newest from its parent", async () => {
-    await page.goto(`${server.url}/context`);
+    await visit(page, `${server.url}/context`);
     expect(await text(page.locator("#current"))).to.include("ctx-1");
     expect(await text(page.locator("#current ~ pre.context"))).to.include("makedir");
     const rows = page.locator("#versions ~ div table tbody tr");
@@ -118,7 +118,7 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
   });
 
   it("compares any two versions side by side, the choice kept in the URL", async () => {
-    await page.goto(`${server.url}/context`);
+    await visit(page, `${server.url}/context`);
     await page.getByRole("combobox", { name: /^From/ }).selectOption("ctx-2");
     await page.getByRole("combobox", { name: /^To/ }).selectOption("ctx-1");
     await Promise.all([page.waitForURL(/\/context\?from=ctx-2&to=ctx-1/), page.getByRole("button", { name: "Compare" }).click()]);
@@ -136,7 +136,7 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
   });
 
   it("shows each rule's evidence and effect: failure rates with and without it, and the failures despite it", async () => {
-    await page.goto(`${server.url}/context`);
+    await visit(page, `${server.url}/context`);
     const rule = page.locator("table.rules tbody tr", { hasText: "makedir" }).first();
     const cells = rule.locator("td");
     expect(await text(cells.nth(1))).to.match(/^verified fix: \d+ failures in \d+ sessions/);
@@ -154,7 +154,7 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
   });
 
   it("lists experiments and shows one's variants with Wilson intervals, the stated test and the verdict", async () => {
-    await page.goto(`${server.url}/experiments`);
+    await visit(page, `${server.url}/experiments`);
     const list = page.locator("main table tbody tr");
     expect(await list.count()).to.equal(2);
     expect(await text(list.first().locator("td").last())).to.equal("collecting data");
@@ -174,17 +174,17 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
     expect(await text(page.locator("p.verdict"))).to.match(/^no difference Fisher's exact test, p = 0\.14 ≥ 0\.05/);
     await shot("experiment");
 
-    await page.goto(`${server.url}/experiments/exp-2`);
+    await visit(page, `${server.url}/experiments/exp-2`);
     expect(await text(page.locator("p.verdict"))).to.match(
       /^no verdict yet each variant needs 3 sessions \(still short:\s+control: 0, candidate: 0\)/,
     );
-    const missing = await page.goto(`${server.url}/experiments/nope`);
+    const missing = await visit(page, `${server.url}/experiments/nope`);
     expect(missing!.status()).to.equal(404);
     ui.errors.length = 0; // the browser logs the 404 as a failed load, as it should
   });
 
   it("shows open anomalies and running experiments on the overview, with links", async () => {
-    await page.goto(`${server.url}/`);
+    await visit(page, `${server.url}/`);
     const anomalies = page.locator("#anomalies ~ div table tbody tr");
     const api = (await get(`${server.url}/api/logs/anomalies`)).body.anomalies as Array<{ pattern: string }>;
     expect(api.length, "the new patterns just posted").to.be.greaterThan(0);
@@ -207,16 +207,16 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
     try {
       const plain = await context.newPage();
-      await plain.goto(`${server.url}/sessions`);
+      await visit(plain, `${server.url}/sessions`);
       await plain.getByLabel("Context version").selectOption("ctx-2");
       await Promise.all([plain.waitForURL(/[?&]context=ctx-2(&|$)/), plain.getByRole("button", { name: "Apply" }).click()]);
       const ids = await texts(plain.locator("#results tbody tr td:first-child a"));
       expect(ids.sort()).to.deep.equal(candidateSessions);
       expect(new Set(await texts(plain.locator("#results tbody tr td:last-child")))).to.deep.equal(new Set(["ctx-2"]));
-      await plain.goto(`${server.url}/sessions?context=none`);
+      await visit(plain, `${server.url}/sessions?context=none`);
       const untagged = await texts(plain.locator("#results tbody tr td:first-child a"));
       expect(untagged.sort()).to.deep.equal(["s1", "s1-hostile", "s2", "s2-hostile"]);
-      expect((await plain.goto(`${server.url}/sessions?context=<b>`))!.status(), "a malformed version is refused").to.equal(400);
+      expect((await visit(plain, `${server.url}/sessions?context=<b>`))!.status(), "a malformed version is refused").to.equal(400);
     } finally {
       await context.close();
     }
@@ -226,7 +226,7 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
     try {
       const plain = await context.newPage();
-      await plain.goto(`${server.url}/sessions/c2`);
+      await visit(plain, `${server.url}/sessions/c2`);
       expect(await plain.locator("table.diff.split").count(), "unified by default").to.equal(0);
       await plain.getByRole("link", { name: "side by side" }).click();
       await plain.waitForURL(/\/sessions\/c2\?diff=split#timeline$/);
@@ -257,7 +257,7 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
     await page.setViewportSize({ width: 390, height: 844 });
     try {
       for (const url of ["/context", "/context?diff=split", "/experiments", "/experiments/exp-1", "/"]) {
-        await page.goto(`${server.url}${url}`);
+        await visit(page, `${server.url}${url}`);
         const overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
         expect(overflow, `${url} fits 390 px`).to.be.at.most(0);
       }
@@ -270,14 +270,14 @@ describe("web console: contexts, experiments, anomalies (chromium)", function ()
   it("says what to do where there are no versions or experiments yet", async () => {
     const empty = await startInProcess(path.join(tempDir(), "events"));
     try {
-      await page.goto(`${empty.url}/experiments`);
+      await visit(page, `${empty.url}/experiments`);
       expect(await text(page.locator("main .empty h2"))).to.equal("No experiments yet");
       expect(await text(page.locator("main"))).to.include(`curl -s -X POST ${empty.url}/api/experiments`);
       await shot("empty-experiments");
       // With a rule but no version published, the context page shows how to publish one.
       await post(`${empty.url}/api/logs/attempts`, makedirFailure("e-f", "e"));
       await post(`${empty.url}/api/logs/attempts`, makedirFix("e-ok", "e", { previous_attempt_id: "e-f" }));
-      await page.goto(`${empty.url}/context`);
+      await visit(page, `${empty.url}/context`);
       expect(await text(page.locator("#current ~ .empty h2"))).to.equal("No version published yet");
       expect(await text(page.locator("main"))).to.include(`curl -s -X POST ${empty.url}/api/contexts`);
       await shot("empty-context-versions");

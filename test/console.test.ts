@@ -4,7 +4,7 @@ import { expect } from "chai";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import type { RunningServer } from "../src/cli/serve.js";
-import { browserUnderTest, screenshot } from "./helpers/browser.js";
+import { browserUnderTest, screenshot, visit } from "./helpers/browser.js";
 import { SEED_LOGS } from "./helpers/corpus.js";
 import { get, post, removeTempDirs, runCli, startInProcess, tempDir, until } from "./helpers/server.js";
 
@@ -36,7 +36,7 @@ describe("web console (chromium)", function () {
   const shot = (name: string) => screenshot(page, name);
 
   it("shows the overview of the real logs: totals, the daily rate chart, top patterns, under a strict CSP", async () => {
-    const response = await page.goto(`${server.url}/`);
+    const response = await visit(page, `${server.url}/`);
     expect(response!.status()).to.equal(200);
     const csp = response!.headers()["content-security-policy"];
     expect(csp).to.include("script-src 'self'").and.not.include("unsafe-inline");
@@ -53,7 +53,7 @@ describe("web console (chromium)", function () {
   });
 
   it("updates the overview live as attempts arrive (SSE), without a reload", async () => {
-    await page.goto(`${server.url}/`);
+    await visit(page, `${server.url}/`);
     const attempts = page.locator("#live-region .stat", { hasText: "Attempts" }).first().locator("dd");
     const before = Number((await attempts.textContent())!.split(" ")[0]);
     // Waited for from here: a page-side predicate would need eval, which the CSP forbids.
@@ -73,7 +73,7 @@ describe("web console (chromium)", function () {
   });
 
   it("opens a pattern, follows an example session and shows the diff lines of its fix", async () => {
-    await page.goto(`${server.url}/patterns`);
+    await visit(page, `${server.url}/patterns`);
     await shot("patterns");
     await page.getByRole("link", { name: "NameError: name 'request' is not defined" }).first().click();
     await page.waitForURL(/\/patterns\/[0-9a-f]{16}$/);
@@ -108,7 +108,7 @@ describe("web console (chromium)", function () {
   });
 
   it("filters failures by category with htmx, keeps the filter in the URL, and back returns to the unfiltered list", async () => {
-    await page.goto(`${server.url}/failures`);
+    await visit(page, `${server.url}/failures`);
     const all = await page.locator("#results tbody tr").count();
     await page.getByLabel("Category").selectOption("name_error");
     await page.waitForURL(/\/failures\?category=name_error$/);
@@ -129,7 +129,7 @@ describe("web console (chromium)", function () {
     const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
     try {
       const plain = await context.newPage();
-      await plain.goto(`${server.url}/sessions`);
+      await visit(plain, `${server.url}/sessions`);
       await plain.getByLabel("Outcome").selectOption("false");
       await Promise.all([plain.waitForURL(/resolved=false/), plain.getByRole("button", { name: "Apply" }).click()]);
       const outcomes = await plain.locator("#results tbody tr td:nth-child(4)").allTextContents();
@@ -162,14 +162,14 @@ describe("web console (chromium)", function () {
     expect((await post(`${server.url}/api/logs/attempts`, fixed)).status).to.equal(201);
 
     for (const url of ["/log/xss-1", "/log/xss-2", "/sessions/xss-session", "/failures", "/patterns", "/"]) {
-      await page.goto(`${server.url}${url}`);
+      await visit(page, `${server.url}${url}`);
       expect(await page.locator("img").count(), `${url}: no <img> was injected`).to.equal(0);
       const scripts = await page.locator("script").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("src")));
       expect(scripts, `${url}: only htmx and its SSE extension`).to.deep.equal(["/assets/htmx.min.js", "/assets/htmx-ext-sse.min.js"]);
       // Patterns keep the text but number placeholders: `alert(<N>)`.
       expect(await page.locator("main").textContent(), `${url}: shown as text`).to.include("<img src=x onerror=alert(");
     }
-    await page.goto(`${server.url}/log/xss-1`);
+    await visit(page, `${server.url}/log/xss-1`);
     expect(await page.locator("main").textContent()).to.include(SCRIPT_PAYLOAD);
     expect(ui.dialogs, "no alert() ran").to.deep.equal([]);
     await shot("log-hostile");
@@ -182,7 +182,7 @@ describe("web console (chromium)", function () {
       ["/failures", "empty-failures"],
       ["/context", "empty-context"],
     ]) {
-      await page.goto(`${emptyServer.url}${url}`);
+      await visit(page, `${emptyServer.url}${url}`);
       const text = await page.locator("main").textContent();
       expect(text, url).to.include(`curl -s -X POST ${emptyServer.url}/api/logs/attempts`);
       await shot(name);
@@ -202,7 +202,7 @@ describe("web console (chromium)", function () {
       ["/no/such/page", "not-found", 404],
     ];
     for (const [url, name, status] of pages) {
-      const response = await page.goto(`${server.url}${url}`);
+      const response = await visit(page, `${server.url}${url}`);
       expect(response!.status(), url).to.equal(status);
       expect(await page.locator("h1").count(), `${url}: one heading`).to.equal(1);
       await shot(name);
@@ -212,12 +212,12 @@ describe("web console (chromium)", function () {
     await page.setViewportSize({ width: 390, height: 844 });
     try {
       for (const url of ["/", "/patterns", "/sessions/xss-session", "/failures", "/context", "/audit"]) {
-        await page.goto(`${server.url}${url}`);
+        await visit(page, `${server.url}${url}`);
         const overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth");
         expect(overflow, `${url} fits 390 px`).to.be.at.most(0);
       }
       await shot("audit-390");
-      await page.goto(`${server.url}/`);
+      await visit(page, `${server.url}/`);
       await page.keyboard.press("Tab");
       expect(await page.evaluate("document.activeElement.textContent")).to.equal("Skip to content");
       await page.keyboard.press("Enter");

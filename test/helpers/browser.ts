@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { REPO_ROOT } from "./corpus.js";
+import { readModelsCaughtUp } from "./server.js";
 
 export const SCREENSHOTS = path.join(REPO_ROOT, "test-output/console");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -26,6 +27,12 @@ export async function watchedPage(browser: Browser, dialogs: string[], errors: s
     if (m.type() === "error") errors.push(m.text());
   });
   return page;
+}
+
+/** Opens a page of the console once its read models hold what the test wrote (writes are answered first). */
+export async function visit(page: Page, url: string) {
+  await readModelsCaughtUp(url);
+  return page.goto(url);
 }
 
 /** The viewport only (a long page costs seconds in full); caret "initial": hiding it would inject a style, which the CSP refuses. */

@@ -96,10 +96,19 @@ function rememberWrite(url: string, res: Response): void {
 export function readingOwnWrites(url: string): string {
   const parsed = new URL(url);
   const seq = writtenSeqs.get(parsed.origin);
-  // Only the API's reads wait for read models; /health says how the service is, now.
-  if (seq === undefined || !parsed.pathname.startsWith("/api/") || parsed.searchParams.has("min_seq")) return url;
+  // /health says how the service is now, whatever the read models hold.
+  if (seq === undefined || parsed.pathname === "/health" || parsed.searchParams.has("min_seq")) return url;
   parsed.searchParams.set("min_seq", String(seq));
   return parsed.toString();
+}
+
+/**
+ * Resolves once the server's read models hold every write this process made through it: a page opened after
+ * that shows them (pages are read as they are; a URL with ?min_seq= would not be the page's own).
+ */
+export async function readModelsCaughtUp(url: string): Promise<void> {
+  const origin = new URL(url).origin;
+  if (writtenSeqs.has(origin)) await get(`${origin}/api/logs/summary`);
 }
 
 export async function post(url: string, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) {
