@@ -113,6 +113,7 @@ async function startReceiver(secret: string) {
 
 /** Waits until the anomaly watch has examined every attempt recorded so far. */
 async function watched(server: RunningServer): Promise<void> {
+  await server.service.untilProjected(server.service.log.chainHead.seq); // writes are answered before this
   const attempts = [...server.service.models.states.attempts.byId.values()];
   const last = Math.max(...attempts.map((a) => a.seq));
   await waitFor(() => server.watch.stats.evaluated_seq >= last, `the watch to examine seq ${last}`);

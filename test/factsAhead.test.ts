@@ -30,7 +30,7 @@ async function writeLog(events: string): Promise<number> {
     await service.recordAttempt({ status: "failed", code: "x = 1 +\n", log_id: "a1", previous_attempt_id: "a0" });
     await service.recordAttempt({ status: "success", code: "import os\nos.makedirs('out')\n", log_id: "a2", previous_attempt_id: "a1" });
     await service.recordAttempt({ status: "failed", code: LONG, log_id: "a3", return_code: 1 });
-    return service.models.seq;
+    return service.log.chainHead.seq;
   } finally {
     await service.close();
   }

@@ -69,6 +69,7 @@ describe("recording attempts (in-process service)", () => {
       await record(first, "s2", "success", 5);
       await record(first, "s2", "failed", 4); // s2's success is now its second attempt
       await record(first, "s3", "failed", 6);
+      await first.untilProjected(first.log.chainHead.seq); // a write is answered before the read models hold it
       expect(first.models.states.sessions.totals).to.deep.equal({
         sessions: 3,
         resolved: 2,
@@ -83,6 +84,7 @@ describe("recording attempts (in-process service)", () => {
     await reopened.start();
     try {
       await record(reopened, "s2", "failed", 0); // and now its third
+      await reopened.untilProjected(reopened.log.chainHead.seq);
       expect(reopened.models.states.sessions.totals).to.deep.equal({
         sessions: 3,
         resolved: 2,
