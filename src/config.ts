@@ -52,6 +52,26 @@ export interface Config {
   jetstream: JetStreamSettings | null;
   /** Where `scriptlog run` and the clients send attempts, and where run keeps those it could not send. */
   client: { url: string; token: string | null; spoolFile: string };
+  security: SecuritySettings;
+  redaction: RedactionSettings;
+}
+
+export interface SecuritySettings {
+  /** Hashes of the API tokens (`scriptlog token`); by default beside the events directory. */
+  tokensFile: string;
+  /** Serve a non-loopback address with no tokens at all (refused at start otherwise). */
+  insecureNoAuth: boolean;
+  /** The console's session cookie is Secure: on, off, or auto (when the request came over https). */
+  cookieSecure: "auto" | "on" | "off";
+  /** Origins whose pages may call the API from a browser (CORS); none by default. */
+  corsOrigins: string[];
+}
+
+export interface RedactionSettings {
+  /** Secret formats of one's own, by literal prefix, added to the built-in rules. */
+  extraPrefixes: Array<{ name: string; prefix: string }>;
+  /** Literal strings never redacted (a documented example key, a test fixture). */
+  allowlist: string[];
 }
 
 export interface DetectionSettings {
@@ -133,10 +153,11 @@ export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
 };
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const eventsDir = path.resolve(overrides.eventsDir ?? env.EVENTS_DIR ?? DEFAULTS.eventsDir);
   return {
     port: overrides.port ?? port(env.PORT, "PORT"),
     host: overrides.host ?? env.HOST ?? DEFAULTS.host,
-    eventsDir: path.resolve(overrides.eventsDir ?? env.EVENTS_DIR ?? DEFAULTS.eventsDir),
+    eventsDir,
     projectionsDir: path.resolve(overrides.projectionsDir ?? env.PROJECTIONS_DIR ?? DEFAULTS.projectionsDir),
     bodyLimit: overrides.bodyLimit ?? integer(env.BODY_LIMIT_BYTES, "BODY_LIMIT_BYTES", DEFAULTS.bodyLimit),
     analyzer: overrides.analyzer ?? {
@@ -190,7 +211,56 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       token: env.SCRIPTLOG_TOKEN || null,
       spoolFile: path.resolve(env.SCRIPTLOG_SPOOL || DEFAULTS.spoolFile),
     },
+    security: overrides.security ?? {
+      tokensFile: path.resolve(env.TOKENS_FILE || `${eventsDir}.tokens.json`),
+      insecureNoAuth: onOff(env.INSECURE_NO_AUTH, "INSECURE_NO_AUTH"),
+      cookieSecure: oneOf(env.COOKIE_SECURE, "COOKIE_SECURE", ["auto", "on", "off"] as const),
+      corsOrigins: origins(env.CORS_ORIGINS),
+    },
+    redaction: overrides.redaction ?? {
+      extraPrefixes: redactPrefixes(env.REDACT_PREFIXES),
+      allowlist: (env.REDACT_ALLOWLIST ?? "").split(",").filter((entry) => entry !== ""),
+    },
   };
+}
+
+/** One of `choices`, the first when unset. */
+function oneOf<T extends string>(value: string | undefined, name: string, choices: readonly T[]): T {
+  if (value === undefined || value === "") return choices[0];
+  if (!(choices as readonly string[]).includes(value)) throw invalid(name, choices.join(", ").replace(/, (?=[^,]*$)/, " or "), value);
+  return value as T;
+}
+
+/** Comma-separated origins, each exactly as a browser sends it (scheme://host[:port]). */
+function origins(value: string | undefined): string[] {
+  const list = (value ?? "").split(",").filter((entry) => entry !== "");
+  for (const origin of list) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin)
+      throw invalid("CORS_ORIGINS", "origins such as https://app.example.com", origin);
+  }
+  return list;
+}
+
+/**
+ * REDACT_PREFIXES: a JSON object of rule name to the literal prefix of a secret format (say {"acme":"acme_live_"}):
+ * the prefix and the token characters after it are redacted. Literal prefixes, not regexes: a regex given at run
+ * time could not be proven linear, and a secret format with a fixed prefix is what such rules catch.
+ */
+function redactPrefixes(value: string | undefined): RedactionSettings["extraPrefixes"] {
+  if (value === undefined || value === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw invalid("REDACT_PREFIXES", 'a JSON object of rule name to prefix, such as {"acme":"acme_live_"}', value);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("REDACT_PREFIXES", "a JSON object", value);
+  return Object.entries(parsed).map(([name, prefix]) => {
+    if (!/^[a-z0-9_-]{1,40}$/.test(name)) throw invalid("REDACT_PREFIXES", "rule names of 1-40 lowercase letters, digits, _ or -", name);
+    if (typeof prefix !== "string" || prefix.length < 3)
+      throw invalid("REDACT_PREFIXES", "a prefix of at least 3 characters per rule", String(prefix));
+    return { name, prefix };
+  });
 }
 
 function positive(value: string | undefined, name: string, fallback: number): number {

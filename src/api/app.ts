@@ -1,5 +1,7 @@
-// The Koa application: error shape, content-type and size checks, JSON body parsing, routes.
-import Koa from "koa";
+// The Koa application: metrics, security headers, CORS, error shape, authentication, content-type and size
+// checks, JSON body parsing, routes.
+import Koa, { type Context, type Next } from "koa";
+import cors from "@koa/cors";
 import { ScriptlogError } from "../errors.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { handleErrors } from "./errors.js";
@@ -8,6 +10,9 @@ import { logRoutes, type LiveRoutes } from "./routes.js";
 import { consoleRoutes } from "../web/routes.js";
 import { contextRoutes } from "./contextRoutes.js";
 import { readYourWrites } from "./readYourWrites.js";
+import type { Authenticator } from "./auth.js";
+import type { Metrics } from "./metrics.js";
+import { loginRoutes } from "../web/login.js";
 
 export interface AppOptions extends LiveRoutes {
   bodyLimit: number;
@@ -15,10 +20,33 @@ export interface AppOptions extends LiveRoutes {
   stopping?: () => boolean;
   /** How long a read with ?min_seq= may wait for the read models to reach it. */
   minSeqWaitMs?: number;
+  /** Tokens and scopes; without it every route is open (tests of other layers, a loopback server). */
+  auth?: Authenticator;
+  /** Origins whose pages may call the API (CORS); none when empty. */
+  corsOrigins?: string[];
+  metrics?: Metrics;
+}
+
+/** Headers every answer carries; data is never cached (a page or an asset may say otherwise for itself). */
+async function securityHeaders(ctx: Context, next: Next): Promise<void> {
+  ctx.set("X-Content-Type-Options", "nosniff");
+  ctx.set("Referrer-Policy", "no-referrer");
+  ctx.set("X-Frame-Options", "DENY");
+  ctx.set("Cache-Control", "no-store");
+  await next();
 }
 
 export function createApp(service: ScriptlogService, options: AppOptions): Koa {
   const app = new Koa();
+  const metrics = options.metrics;
+  if (metrics) app.use(metrics.requests);
+  app.use(securityHeaders);
+  const origins = new Set(options.corsOrigins ?? []);
+  // An origin not on the list gets no CORS headers at all, so its pages cannot read the answers.
+  if (origins.size > 0)
+    app.use(
+      cors({ origin: (ctx) => (origins.has(ctx.get("Origin")) ? ctx.get("Origin") : ""), allowHeaders: ["Authorization", "Content-Type"] }),
+    );
   app.use(handleErrors);
   app.use(async (ctx, next) => {
     // During shutdown: a request that arrives on a kept-alive connection is refused, and every answer,
@@ -33,6 +61,17 @@ export function createApp(service: ScriptlogService, options: AppOptions): Koa {
       if (options.stopping?.()) ctx.set("Connection", "close");
     }
   });
+  if (options.auth) {
+    app.use(options.auth.middleware);
+    app.use(loginRoutes(options.auth));
+  }
+  if (metrics) {
+    app.use(async (ctx, next) => {
+      if (ctx.path !== "/metrics" || ctx.method !== "GET") return next();
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+    });
+  }
   app.use(readYourWrites(service, options.minSeqWaitMs ?? 5_000));
   // The web console answers GETs outside /api itself (HTML pages, HTML errors); everything else goes on.
   app.use(consoleRoutes(service, options));

@@ -6,6 +6,7 @@ import type { RuleFilter } from "../projections/analysis.js";
 import { timestampMillis } from "../events/validation.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import { openApiDocument } from "./openapi.js";
+import { tokenName } from "./auth.js";
 import { Readable } from "node:stream";
 
 import { parseAttemptBody, parseQuery, querySchemas } from "./schemas.js";
@@ -42,7 +43,7 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
 
   router.post("/api/logs/attempts", async (ctx) => {
     const body = parseAttemptBody(ctx.request.body);
-    const { result, replayed, seq } = await service.recordAttempt(body);
+    const { result, replayed, seq } = await service.recordAttempt(body, { recordedBy: tokenName(ctx) });
     ctx.state.writtenSeq = seq;
     ctx.status = 201;
     if (replayed) ctx.set("Idempotent-Replay", "true");

@@ -104,7 +104,11 @@ function clientTags(entry: Record<string, unknown>): string[] {
 }
 
 export async function importJsonLines(config: Config, file: string): Promise<ImportReport> {
-  const service = await ScriptlogService.open(config.eventsDir, { analyzer: config.analyzer, jetstream: config.jetstream ?? undefined });
+  const service = await ScriptlogService.open(config.eventsDir, {
+    analyzer: config.analyzer,
+    jetstream: config.jetstream ?? undefined,
+    redaction: config.redaction,
+  });
   const report: ImportReport = { attempts: 0, links: 0, fixes: 0, already_present: 0, skipped: [] };
   try {
     await service.start();

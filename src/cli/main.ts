@@ -14,6 +14,7 @@ import { simulateCommand } from "./simulate.js";
 import { mirrorCommand } from "./mirror.js";
 import { withLogFiles } from "./streamMirrorDir.js";
 import { runCommand } from "./run.js";
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from "./token.js";
 
 interface DirOptions {
   eventsDir?: string;
@@ -45,7 +46,33 @@ export function program(): Command {
   dirOptions(cli.command("serve").description("serve the REST API (what `npm start` runs)"))
     .addOption(new Option("--port <port>", "port to listen on").env("PORT"))
     .addOption(new Option("--host <host>", "address to listen on").env("HOST"))
-    .action((options) => serveCommand(configFrom(options)));
+    .option("--insecure-no-auth", "serve a non-loopback address with no API token (anyone who reaches it can read and write)")
+    .action((options) => {
+      const config = configFrom(options);
+      return serveCommand(options.insecureNoAuth ? { ...config, security: { ...config.security, insecureNoAuth: true } } : config);
+    });
+
+  const token = cli.command("token").description("API tokens: create (shown once), list, revoke; the file keeps only their hashes");
+  const tokensFile = (command: Command) =>
+    dirOptions(command).addOption(
+      new Option("--tokens-file <file>", "the tokens file (default: beside the events directory)").env("TOKENS_FILE"),
+    );
+  const tokenConfig = (options: DirOptions & { tokensFile?: string }) => {
+    const config = configFrom(options);
+    return options.tokensFile ? { ...config, security: { ...config.security, tokensFile: path.resolve(options.tokensFile) } } : config;
+  };
+  tokensFile(token.command("create").description("add a token and print it (once)"))
+    .requiredOption("--scope <scope>", "read | write | admin | metrics")
+    .requiredOption("--name <name>", "the token's name, recorded as recorded_by on what it appends")
+    .option("--json", "print the result as JSON")
+    .action((options) => tokenCreateCommand(tokenConfig(options), options));
+  tokensFile(token.command("list").description("the tokens' names, scopes and creation times (never their secrets)"))
+    .option("--json", "print the list as JSON")
+    .action((options) => tokenListCommand(tokenConfig(options), options));
+  tokensFile(token.command("revoke").description("remove a token: requests with it are refused at once"))
+    .argument("<name>", "the token's name")
+    .option("--json", "print the result as JSON")
+    .action((name: string, options) => tokenRevokeCommand(tokenConfig(options), name, options));
 
   dirOptions(cli.command("rebuild").description("replay the log into fresh read models and write their snapshots"))
     .option("--until <seq|time>", "stop at this seq, or after the last event recorded at or before this ISO-8601 time")

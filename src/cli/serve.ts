@@ -11,6 +11,11 @@ import { ScriptlogService } from "../service/scriptlogService.js";
 import { parseSignerKey, type SignerKey } from "../events/checkpoint.js";
 import { ScriptlogError } from "../errors.js";
 import { readFile } from "node:fs/promises";
+import { BlockList, isIP } from "node:net";
+import { authenticator } from "../api/auth.js";
+import { createMetrics } from "../api/metrics.js";
+import { DIRECT_IO } from "../store/eventLog.js";
+import { TokenStore } from "../service/tokens.js";
 
 export interface RunningServer {
   url: string;
@@ -27,7 +32,21 @@ export async function startServer(
   log: (line: string) => void = (l) => console.log(l),
   signal?: AbortSignal,
 ): Promise<RunningServer> {
+  const tokens = new TokenStore(config.security.tokensFile);
+  const loopback = isLoopbackHost(config.host);
+  if (!loopback && tokens.current().length === 0 && !config.security.insecureNoAuth) {
+    throw new ScriptlogError(
+      "invalid_argument",
+      `refusing to serve ${config.host} with no API token: anyone who reaches it could read and write the log. ` +
+        `Create one (scriptlog token create --scope admin --name NAME), listen on 127.0.0.1, or pass --insecure-no-auth (INSECURE_NO_AUTH=on)`,
+      { host: config.host },
+    );
+  }
+  const metrics = createMetrics();
   const service = await ScriptlogService.open(config.eventsDir, {
+    io: metrics.timedIo(DIRECT_IO),
+    redaction: config.redaction,
+    onDerived: metrics.derivationSeconds,
     analyzer: config.analyzer,
     loop: config.loop,
     jetstream: config.jetstream ?? undefined,
@@ -57,6 +76,21 @@ export async function startServer(
     alerter,
     stopping: () => stopping !== null,
     minSeqWaitMs: config.minSeqWaitMs,
+    auth: authenticator({
+      tokens,
+      openWithoutTokens: loopback || config.security.insecureNoAuth,
+      cookieSecure: config.security.cookieSecure,
+      onFailure: metrics.authFailure,
+    }),
+    corsOrigins: config.security.corsOrigins,
+    metrics,
+  });
+  metrics.watchLag(() => service.log.chainHead.seq - service.models.seq);
+  const counting = service.projected$.subscribe(({ envelope }) => {
+    if (!service.ready) return; // replayed events were appended before this process started
+    metrics.eventAppended(envelope.type);
+    const redactions = (envelope.data as { redactions?: Record<string, number> }).redactions ?? {};
+    for (const [rule, count] of Object.entries(redactions)) metrics.redacted(rule, count);
   });
   const server = app.listen(config.port, config.host);
   answerClientErrors(server);
@@ -88,6 +122,7 @@ export async function startServer(
       clearTimeout(timer);
       server.closeAllConnections();
       await service.close();
+      counting.unsubscribe();
     })());
   try {
     await Promise.race([service.start(), abortion(signal)]);
@@ -99,6 +134,17 @@ export async function startServer(
   log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.models.seq})`);
   return { url, service, stream, watch, alerter, stop };
 }
+
+/** An address only this machine can reach: served without tokens when none exist. */
+function isLoopbackHost(host: string): boolean {
+  if (host === "localhost") return true;
+  const family = isIP(host);
+  return family !== 0 && LOOPBACK.check(host, family === 4 ? "ipv4" : "ipv6");
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet("127.0.0.0", 8, "ipv4");
+LOOPBACK.addAddress("::1", "ipv6");
 
 /** Rejects once `signal` is aborted; never settles without one. */
 function abortion(signal: AbortSignal | undefined): Promise<never> {

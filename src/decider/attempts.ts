@@ -45,6 +45,10 @@ export interface RecordAttempt {
   now: string;
   /** `import --jsonl` of an export: whether the service once chose the session the body names. */
   session_assigned?: boolean;
+  /** The name of the API token the request came with. */
+  recorded_by?: string;
+  /** Secrets the service cut out of `body` before deciding, counted by rule. */
+  redactions?: Record<string, number>;
 }
 
 export type AttemptDecision =
@@ -164,6 +168,8 @@ function attemptEvent(command: RecordAttempt, sessionId: string): EventDraft {
   data.timestamp = body.timestamp ?? command.now;
   data.request_hash = command.request_hash;
   data.session_assigned = command.session_assigned ?? (body.session_id === undefined && body.previous_attempt_id === undefined);
+  if (command.recorded_by !== undefined) data.recorded_by = command.recorded_by;
+  if (command.redactions !== undefined) data.redactions = command.redactions;
   for (const key of Object.keys(body)) if (!RESOLVED_FIELDS.has(key)) data[key] = body[key as keyof AttemptBody];
   return body.status === "failed"
     ? { type: "AttemptFailed", data: data as unknown as AttemptFailedData }

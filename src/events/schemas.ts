@@ -147,7 +147,18 @@ const attemptSucceededV1 = {
 // Version 2 records whether the service assigned the session (the client sent neither session_id nor
 // previous_attempt_id): only such attempts may be joined to an inferred session.
 // Optional generation fields were added to version 2 later, without a bump: every older line stays valid.
-const sessionAssigned = { session_assigned: { type: "boolean" }, ...generationFieldSchemas };
+// recorded_by and redactions were added the same way: the token a request came with, and the secrets cut out of it.
+const sessionAssigned = {
+  session_assigned: { type: "boolean" },
+  ...generationFieldSchemas,
+  recorded_by: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description: "the name of the API token that recorded it" },
+  redactions: {
+    type: "object",
+    additionalProperties: { type: "integer", minimum: 1 },
+    propertyNames: { pattern: "^[a-z0-9_-]{1,60}$" },
+    description: "secrets replaced by [REDACTED:<rule>] before append, counted by rule",
+  },
+};
 const v2 = (v1: { required: string[]; properties: object }, added: object = {}) => ({
   ...v1,
   required: [...v1.required, "session_assigned"],

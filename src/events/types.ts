@@ -70,6 +70,10 @@ interface AttemptFacts {
   /** The experiment the session ran in, and the variant it was given (assigned from the session when omitted). */
   experiment?: string;
   variant?: string;
+  /** The name of the API token the attempt was recorded with, when the server needs tokens. */
+  recorded_by?: string;
+  /** Secrets replaced by `[REDACTED:<rule>]` before append, counted by rule. */
+  redactions?: Record<string, number>;
 }
 
 export interface AttemptFailedData extends AttemptFacts {

@@ -203,6 +203,9 @@ export function attemptEntry(record: AttemptRecord, envelope: Envelope, context:
     prompt_version: data.prompt_version ?? null,
     experiment: data.experiment ?? null,
     variant: context.variant,
+    // Who wrote it (the API token's name) and what was cut out of it, for auditors.
+    recorded_by: data.recorded_by ?? null,
+    redactions: data.redactions ?? {},
   };
   if (envelope.type === "AttemptSucceeded") {
     return { ...common, output_files: envelope.data.output_files ?? [], execution_time_seconds: envelope.data.execution_time_seconds ?? null };

@@ -24,8 +24,11 @@ export class DerivationPool {
   private nextId = 0;
   private closed = false;
 
-  /** One worker per core beside the main thread's (at least one). */
-  constructor(size = Math.max(1, availableParallelism() - 1)) {
+  /** One worker per core beside the main thread's (at least one); `onDerived` hears how long each derivation took. */
+  constructor(
+    size = Math.max(1, availableParallelism() - 1),
+    private readonly onDerived?: (seconds: number) => void,
+  ) {
     this.slots = Array.from({ length: size }, (_, i) => this.start(i));
   }
 
@@ -36,8 +39,9 @@ export class DerivationPool {
    */
   private start(index: number): Slot {
     const slot: Slot = { worker: new Worker(new URL("./derivationWorker.js", import.meta.url)), pending: new Set() };
-    slot.worker.on("message", ({ id, facts }: { id: number; facts: AttemptFacts | null }) => {
+    slot.worker.on("message", ({ id, facts, seconds }: { id: number; facts: AttemptFacts | null; seconds: number }) => {
       slot.pending.delete(id);
+      this.onDerived?.(seconds);
       if (facts) this.pending.get(id)?.resolve(facts);
       else this.pending.get(id)?.reject(new Error("the derivation worker could not derive these facts"));
       this.pending.delete(id);

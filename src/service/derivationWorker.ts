@@ -6,10 +6,11 @@ import type { AttemptData } from "../events/types.js";
 
 parentPort!.on("message", ({ id, type, data }: { id: number; type: "AttemptFailed" | "AttemptSucceeded"; data: AttemptData }) => {
   let facts;
+  const start = performance.now();
   try {
     facts = attemptFacts(type, data);
   } catch {
     facts = null; // derivation is total, so this is a defect; the projection derives the facts itself
   }
-  parentPort!.postMessage({ id, facts });
+  parentPort!.postMessage({ id, facts, seconds: (performance.now() - start) / 1000 });
 });

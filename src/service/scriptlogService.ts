@@ -24,7 +24,8 @@ import type { JetStreamSettings } from "../store/jetstream/stream.js";
 import { Checkpointer, type CheckpointPolicy } from "./checkpointer.js";
 import { DerivationPool } from "./derivationPool.js";
 import { factsAhead } from "./factsAhead.js";
-import { DEFAULT_LOOP_SETTINGS, type LoopSettings } from "../config.js";
+import { DEFAULT_LOOP_SETTINGS, type LoopSettings, type RedactionSettings } from "../config.js";
+import { redactAttempt, Redactor } from "../analysis/redaction.js";
 import { ContextCommands, type LoopHost } from "./contexts.js";
 import { AutoContext } from "./autoContext.js";
 import { retryOnAppendConflict } from "./appendConflicts.js";
@@ -39,6 +40,10 @@ export interface ServiceOptions extends EventLogOptions {
   checkpoints?: { key: SignerKey; policy: CheckpointPolicy };
   /** Worker threads deriving incoming attempts' facts; by default one per core beside the main thread's. */
   derivationWorkers?: number;
+  /** Told how long each attempt's derivation took on its worker, in seconds (for metrics). */
+  onDerived?: (seconds: number) => void;
+  /** Extra secret formats and an allowlist for the redaction of attempts before they are appended. */
+  redaction?: RedactionSettings;
   /** Context versions, experiments and automatic updates. */
   loop?: LoopSettings;
   /** Keep the log on this JetStream stream, with `eventsDir` as its local mirror; the daily files there by default. */
@@ -51,6 +56,14 @@ export interface Health {
 }
 
 export type { AttemptBody } from "../decider/attempts.js";
+
+/** How an attempt came to be recorded. */
+export interface RecordOptions {
+  /** For `import --jsonl` of an export: the session the body names was once chosen by the service. */
+  sessionAssigned?: boolean;
+  /** The name of the API token the request was made with, recorded in the event (`recorded_by`). */
+  recordedBy?: string;
+}
 
 export interface AttemptResult {
   log_id: string;
@@ -88,6 +101,7 @@ export class ScriptlogService implements LoopHost {
   private replayed: Promise<void> | null = null;
 
   private readonly derivations: DerivationPool;
+  private readonly redactor: Redactor;
   /** The last request handed to the log: requests are appended in the order they were decided. */
   private lastEnqueued: Promise<unknown> = Promise.resolve();
 
@@ -115,7 +129,8 @@ export class ScriptlogService implements LoopHost {
       readEnvelope: (location: EventLocation) => log.readEnvelope(location),
     };
     this.models = new ReadModels(this.readModelOptions);
-    this.derivations = new DerivationPool(options.derivationWorkers);
+    this.derivations = new DerivationPool(options.derivationWorkers, options.onDerived);
+    this.redactor = new Redactor(options.redaction);
     this.checkpointer = options.checkpoints
       ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) =>
           console.error("scriptlog: could not write a checkpoint:", err),
@@ -307,24 +322,29 @@ export class ScriptlogService implements LoopHost {
 
   /**
    * Records an attempt as the API does, answering once its events are durable in the log and in the write
-   * side's state; the read models follow a moment later (reads wait for them with ?min_seq). `restore` is for
-   * `import --jsonl` of an export: the session the body names was once chosen by the service, and session
-   * inference must still know it.
+   * side's state; the read models follow a moment later (reads wait for them with ?min_seq). `options.sessionAssigned`
+   * is for `import --jsonl` of an export: the session the body names was once chosen by the service, and session
+   * inference must still know it. `options.recordedBy` names the API token the request came with.
    */
-  async recordAttempt(body: AttemptBody, restore: { sessionAssigned?: boolean } = {}): Promise<RecordOutcome> {
+  async recordAttempt(received: AttemptBody, options: RecordOptions = {}): Promise<RecordOutcome> {
     // Read models that stopped following the log may have stopped the write state too: a retry would be appended again.
     const refusal = this.writeRefusal();
     if (refusal) throw refusal;
-    checkGeneration(this.models.states.contexts.catalog, body);
+    checkGeneration(this.models.states.contexts.catalog, received);
+    // The hash is of the body as received, so a retry still matches; what is stored has its secrets cut out.
+    const request_hash = sha256(canonicalBody(received));
+    const { attempt: body, redactions } = await redactAttempt(this.redactor, received);
     const command: RecordAttempt = {
       type: "RecordAttempt",
       body,
       // Chosen once: a request decided again after a conflict must not become a second attempt.
       log_id: body.log_id ?? randomUUID(),
-      request_hash: sha256(canonicalBody(body)),
+      request_hash,
       new_session_id: randomUUID(),
       now: new Date().toISOString(),
-      session_assigned: restore.sessionAssigned,
+      session_assigned: options.sessionAssigned,
+      recorded_by: options.recordedBy,
+      redactions: Object.keys(redactions).length > 0 ? redactions : undefined,
     };
     // Another writer may append first (JetStream): then see what it wrote, and decide again from there.
     return retryOnAppendConflict(

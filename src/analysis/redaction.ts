@@ -1,0 +1,248 @@
+// Secrets found in free text are replaced by `[REDACTED:<rule>]` before an attempt becomes an event: the log is
+// append-only and hash-chained, so whatever reaches it can never be removed. Two detectors: secretlint's
+// recommended preset (the provider formats it keeps up to date: AWS, GitHub, Slack, OpenAI, GCP, …) and the
+// rules below for what it leaves out (credentials in assignments and headers, passwords in URLs, PEM blocks,
+// high-entropy strings next to a word that says "secret").
+import { lintSource } from "@secretlint/core";
+import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
+import type { RedactionSettings } from "../config.js";
+import type { ExceptionReport } from "../events/types.js";
+
+interface Rule {
+  name: string;
+  /** Global: the secret is the last capture group that took part, else the whole match (groups end the match). */
+  pattern: RegExp;
+  /** Whether a match is a secret at all (say, only a value assigned to a credential name that is not code). */
+  secret?: (match: RegExpMatchArray, value: string) => boolean;
+  /** The secret runs on to the end of this text after the match (or to the end of the field). */
+  until?: string;
+}
+
+/**
+ * A value assigned to a credential name that is code, not a secret: an identifier (`token = tokens`), an
+ * attribute or call (`auth = requests.auth`), a literal of the language, a placeholder, or nothing.
+ */
+const CODE_VALUE = /^(?:[A-Za-z_]+|[A-Za-z_]\w*\.[\w.]*|\*+|<[^<>]*>|\$\{?\w+\}?)$/;
+/** A quoted value that holds no secret: a placeholder. */
+const PLACEHOLDER = /^(?:\*+|x+|\.\.\.|<[^<>]*>|\$\{?\w+\}?|%s|\{\w*\})$/;
+/** Names a value is a credential by (`auth` also matches Authorization, whose value "bearer" catches). */
+const CREDENTIAL_NAME = /passw|pwd|secret|api_?key|apikey|access_?key|token|auth|credential|private_?key/i;
+/** An assignment to a credential name of a value that is not code. */
+const isCredential = (m: RegExpMatchArray, value: string) =>
+  CREDENTIAL_NAME.test(m[1]) && !(m[4] === undefined ? PLACEHOLDER : CODE_VALUE).test(value);
+
+const RULES: Rule[] = [
+  // Authorization: Bearer <token>, in a header dump, a curl command or an exception message.
+  { name: "bearer", pattern: /\bBearer[ \t]+([A-Za-z0-9._~+/-]{8,}=*)/g },
+  // The whole block, BEGIN to END, whatever kind of private key (a block cut off by truncation is redacted to the end).
+  { name: "private-key", pattern: /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/g, until: "-----END" },
+  // scheme://user:password@host: the password.
+  { name: "url-password", pattern: /:\/\/[^\s:/@]{1,100}:([^\s/@]{1,200})@/g },
+  // OpenAI keys of every generation (secretlint's rule expects the older layout only).
+  { name: "openai", pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g },
+  // password = "…", API_KEY: …, --token=…, "client_secret": "…": the value, unless it is code.
+  {
+    name: "credential",
+    pattern:
+      /(?<![A-Za-z0-9_-])([A-Za-z0-9_-]{1,60})["']?[ \t]*[:=][ \t]*(?:"([^"\n]{1,300})"|'([^'\n]{1,300})'|([^\s"',;(){}[\]]{1,300}))/g,
+    secret: isCredential,
+  },
+];
+
+/** On a line with one of these words, a long random-looking string is taken for a secret. */
+const CONTEXT_WORD = /key|secret|token|passw|credential|auth|signature|bearer|private|session/i;
+const CANDIDATE = /[A-Za-z0-9+/_-]{20,200}/g;
+// Bits per character: hex (a sha256, a commit id) has at most 4, base64 keys about 5 and more; mixed classes too.
+const ENTROPY_THRESHOLD = 4.2;
+
+function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / text.length) * Math.log2(n / text.length);
+  return bits;
+}
+
+const looksRandom = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s) && entropy(s) >= ENTROPY_THRESHOLD;
+
+interface Found {
+  start: number;
+  end: number;
+  rule: string;
+}
+
+export interface Redacted {
+  text: string;
+  /** Secrets replaced, by rule. */
+  counts: Record<string, number>;
+}
+
+// secretlint reads a field in pieces of this many characters, cut at line ends, and the event loop runs between
+// pieces: a megabyte of stdout never holds other requests for more than a few milliseconds at a time.
+const SECRETLINT_CHUNK = 32 * 1024;
+const SECRETLINT_PREFIX = "@secretlint/secretlint-rule-";
+const SECRETLINT_CONFIG = { rules: [{ id: "@secretlint/secretlint-rule-preset-recommend", rule: recommended }] };
+
+async function secretlintFindings(text: string): Promise<Found[]> {
+  const found: Found[] = [];
+  for (let start = 0; start < text.length;) {
+    let end = Math.min(text.length, start + SECRETLINT_CHUNK);
+    if (end < text.length) {
+      const lineEnd = text.lastIndexOf("\n", end);
+      if (lineEnd > start) end = lineEnd + 1;
+    }
+    const result = await lintSource({
+      source: { filePath: "attempt.txt", content: text.slice(start, end), contentType: "text", ext: ".txt" },
+      options: { config: SECRETLINT_CONFIG, noPhysicFilePath: true },
+    });
+    for (const m of result.messages) {
+      found.push({
+        start: start + m.range[0],
+        end: start + m.range[1],
+        rule: m.ruleId.startsWith(SECRETLINT_PREFIX) ? m.ruleId.slice(SECRETLINT_PREFIX.length) : m.ruleId,
+      });
+    }
+    start = end;
+  }
+  return found;
+}
+
+function ruleFindings(text: string, rules: Rule[]): Found[] {
+  const found: Found[] = [];
+  for (const rule of rules) {
+    for (const m of text.matchAll(rule.pattern)) {
+      const value = m.findLast((group, i) => i > 0 && group !== undefined) ?? m[0];
+      if (rule.secret && !rule.secret(m, value)) continue;
+      // A capture group ends the match (bar a closing quote or "@"), so its last occurrence in the match is it.
+      const start = m.index + m[0].lastIndexOf(value);
+      const matchEnd = start + value.length;
+      let end = matchEnd;
+      if (rule.until) {
+        const close = text.indexOf(rule.until, end);
+        const closeLineEnd = close === -1 ? -1 : text.indexOf("\n", close);
+        end = close === -1 || closeLineEnd === -1 ? text.length : closeLineEnd;
+      }
+      found.push({ start, end, rule: rule.name });
+    }
+  }
+  return found;
+}
+
+function entropyFindings(text: string): Found[] {
+  const found: Found[] = [];
+  let lineStart = 0;
+  while (lineStart < text.length) {
+    const newline = text.indexOf("\n", lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    const line = text.slice(lineStart, lineEnd);
+    if (CONTEXT_WORD.test(line)) {
+      for (const m of line.matchAll(CANDIDATE)) {
+        if (looksRandom(m[0])) found.push({ start: lineStart + m.index, end: lineStart + m.index + m[0].length, rule: "high-entropy" });
+      }
+    }
+    lineStart = lineEnd + 1;
+  }
+  return found;
+}
+
+function prefixFindings(text: string, prefixes: RedactionSettings["extraPrefixes"]): Found[] {
+  const found: Found[] = [];
+  for (const { name, prefix } of prefixes) {
+    for (let at = text.indexOf(prefix); at !== -1; at = text.indexOf(prefix, at + 1)) {
+      let end = at + prefix.length;
+      while (end < text.length && TOKEN_CHAR.test(text[end])) end++;
+      found.push({ start: at, end, rule: name });
+    }
+  }
+  return found;
+}
+
+const TOKEN_CHAR = /[A-Za-z0-9_\-+/=.]/;
+
+export class Redactor {
+  private readonly allow: Set<string>;
+
+  constructor(private readonly settings: RedactionSettings = { extraPrefixes: [], allowlist: [] }) {
+    this.allow = new Set(settings.allowlist);
+  }
+
+  /** The text with every secret found replaced, and how many each rule found. */
+  async redact(text: string): Promise<Redacted> {
+    const found = [
+      ...ruleFindings(text, RULES),
+      ...prefixFindings(text, this.settings.extraPrefixes),
+      ...(await secretlintFindings(text)),
+      ...entropyFindings(text),
+    ]
+      .filter((f) => f.end > f.start && !this.allow.has(text.slice(f.start, f.end)))
+      // Earliest first, the longest of those that start together.
+      .sort((a, b) => a.start - b.start || b.end - a.end);
+    // Overlapping findings are one secret: replaced once, under the rule of the first, to the end of the last.
+    const merged: Found[] = [];
+    for (const f of found) {
+      const last = merged[merged.length - 1];
+      if (last && f.start < last.end) last.end = Math.max(last.end, f.end);
+      else merged.push({ ...f });
+    }
+    const counts: Record<string, number> = {};
+    let out = "";
+    let at = 0;
+    for (const f of merged) {
+      out += text.slice(at, f.start) + `[REDACTED:${f.rule}]`;
+      counts[f.rule] = (counts[f.rule] ?? 0) + 1;
+      at = f.end;
+    }
+    return { text: out + text.slice(at), counts };
+  }
+}
+
+/** The free-text fields of an attempt: what a script, its output and its exception may carry. */
+export interface RedactableAttempt {
+  code: string;
+  user_prompt?: string | null;
+  stdout?: string | null;
+  stderr?: string | null;
+  error_message?: string | null;
+  exception?: ExceptionReport;
+}
+
+// Exception fields have a length limit in the event schema; a redacted value is cut to it (a marker may be
+// longer than the short secret it replaced).
+const MESSAGE_LIMIT = 10000;
+const NOTE_LIMIT = 2000;
+const LINE_LIMIT = 1000;
+
+/** The attempt with every free-text field redacted, and the count per rule over all of them. */
+export async function redactAttempt<T extends RedactableAttempt>(
+  redactor: Redactor,
+  attempt: T,
+): Promise<{ attempt: T; redactions: Record<string, number> }> {
+  const redactions: Record<string, number> = {};
+  const clean = async (text: string, limit = Infinity): Promise<string> => {
+    const { text: redacted, counts } = await redactor.redact(text);
+    for (const [rule, n] of Object.entries(counts)) redactions[rule] = (redactions[rule] ?? 0) + n;
+    return redacted.length > limit ? redacted.slice(0, limit) : redacted;
+  };
+  const optional = async (text: string | null | undefined) => (typeof text === "string" ? clean(text) : text);
+  const out: T = { ...attempt, code: await clean(attempt.code) };
+  for (const key of ["user_prompt", "stdout", "stderr", "error_message"] as const)
+    if (attempt[key] !== undefined) out[key] = await optional(attempt[key]);
+  if (attempt.exception) {
+    const exceptions = [];
+    for (const e of attempt.exception.exceptions) {
+      const frames = [];
+      for (const f of e.frames) frames.push(typeof f.source === "string" ? { ...f, source: await clean(f.source, LINE_LIMIT) } : f);
+      const notes = e.notes ? await Promise.all(e.notes.map((n) => clean(n, NOTE_LIMIT))) : undefined;
+      const syntax = typeof e.syntax?.text === "string" ? { ...e.syntax, text: await clean(e.syntax.text, LINE_LIMIT) } : e.syntax;
+      exceptions.push({
+        ...e,
+        message: await clean(e.message, MESSAGE_LIMIT),
+        frames,
+        ...(notes ? { notes } : {}),
+        ...(syntax ? { syntax } : {}),
+      });
+    }
+    out.exception = { ...attempt.exception, exceptions };
+  }
+  return { attempt: out, redactions };
+}
