@@ -168,12 +168,36 @@ export class Redactor {
 
   /** The text with every secret found replaced, and how many each rule found. */
   async redact(text: string): Promise<Redacted> {
-    const found = [
-      ...ruleFindings(text, RULES),
-      ...prefixFindings(text, this.settings.extraPrefixes),
-      ...(await secretlintFindings(text)),
-      ...entropyFindings(text),
-    ]
+    return (await this.redactAll([text]))[0];
+  }
+
+  /**
+   * Each text redacted. secretlint reads them all in one pass (joined by newlines, each finding clipped to its
+   * own text): a call costs a few hundred microseconds whatever its length, so one per field would dominate.
+   */
+  async redactAll(texts: string[]): Promise<Redacted[]> {
+    const starts: number[] = [];
+    let offset = 0;
+    for (const t of texts) {
+      starts.push(offset);
+      offset += t.length + 1;
+    }
+    const linted = await secretlintFindings(texts.join("\n"));
+    return texts.map((text, i) => {
+      const own = linted
+        .filter((f) => f.start >= starts[i] && f.start < starts[i] + text.length)
+        .map((f) => ({ rule: f.rule, start: f.start - starts[i], end: Math.min(f.end - starts[i], text.length) }));
+      return this.replace(text, [
+        ...ruleFindings(text, RULES),
+        ...prefixFindings(text, this.settings.extraPrefixes),
+        ...own,
+        ...entropyFindings(text),
+      ]);
+    });
+  }
+
+  private replace(text: string, findings: Found[]): Redacted {
+    const found = findings
       .filter((f) => f.end > f.start && !this.allow.has(text.slice(f.start, f.end)))
       // Earliest first, the longest of those that start together.
       .sort((a, b) => a.start - b.start || b.end - a.end);
@@ -217,32 +241,40 @@ export async function redactAttempt<T extends RedactableAttempt>(
   redactor: Redactor,
   attempt: T,
 ): Promise<{ attempt: T; redactions: Record<string, number> }> {
-  const redactions: Record<string, number> = {};
-  const clean = async (text: string, limit = Infinity): Promise<string> => {
-    const { text: redacted, counts } = await redactor.redact(text);
-    for (const [rule, n] of Object.entries(counts)) redactions[rule] = (redactions[rule] ?? 0) + n;
-    return redacted.length > limit ? redacted.slice(0, limit) : redacted;
+  // Every text field with where its redacted text goes: gathered first, so secretlint reads them in one pass.
+  const out: T = { ...attempt };
+  const texts: string[] = [];
+  const assign: Array<(text: string) => void> = [];
+  const field = (text: string, limit: number, set: (text: string) => void) => {
+    texts.push(text);
+    assign.push((redacted) => set(redacted.length > limit ? redacted.slice(0, limit) : redacted));
   };
-  const optional = async (text: string | null | undefined) => (typeof text === "string" ? clean(text) : text);
-  const out: T = { ...attempt, code: await clean(attempt.code) };
-  for (const key of ["user_prompt", "stdout", "stderr", "error_message"] as const)
-    if (attempt[key] !== undefined) out[key] = await optional(attempt[key]);
+  field(attempt.code, Infinity, (t) => (out.code = t));
+  for (const key of ["user_prompt", "stdout", "stderr", "error_message"] as const) {
+    const value = attempt[key];
+    if (typeof value === "string") field(value, Infinity, (t) => (out[key] = t));
+  }
   if (attempt.exception) {
-    const exceptions = [];
-    for (const e of attempt.exception.exceptions) {
-      const frames = [];
-      for (const f of e.frames) frames.push(typeof f.source === "string" ? { ...f, source: await clean(f.source, LINE_LIMIT) } : f);
-      const notes = e.notes ? await Promise.all(e.notes.map((n) => clean(n, NOTE_LIMIT))) : undefined;
-      const syntax = typeof e.syntax?.text === "string" ? { ...e.syntax, text: await clean(e.syntax.text, LINE_LIMIT) } : e.syntax;
-      exceptions.push({
-        ...e,
-        message: await clean(e.message, MESSAGE_LIMIT),
-        frames,
-        ...(notes ? { notes } : {}),
-        ...(syntax ? { syntax } : {}),
-      });
+    const exceptions = attempt.exception.exceptions.map((e) => ({
+      ...e,
+      frames: e.frames.map((f) => ({ ...f })),
+      notes: e.notes ? [...e.notes] : undefined,
+      syntax: e.syntax ? { ...e.syntax } : undefined,
+    }));
+    for (const e of exceptions) {
+      field(e.message, MESSAGE_LIMIT, (t) => (e.message = t));
+      e.notes?.forEach((note, i) => field(note, NOTE_LIMIT, (t) => (e.notes![i] = t)));
+      for (const f of e.frames) if (typeof f.source === "string") field(f.source, LINE_LIMIT, (t) => (f.source = t));
+      if (typeof e.syntax?.text === "string") field(e.syntax.text, LINE_LIMIT, (t) => (e.syntax!.text = t));
+      if (e.notes === undefined) delete e.notes;
+      if (e.syntax === undefined) delete e.syntax;
     }
     out.exception = { ...attempt.exception, exceptions };
   }
+  const redactions: Record<string, number> = {};
+  (await redactor.redactAll(texts)).forEach(({ text, counts }, i) => {
+    assign[i](text);
+    for (const [rule, n] of Object.entries(counts)) redactions[rule] = (redactions[rule] ?? 0) + n;
+  });
   return { attempt: out, redactions };
 }

@@ -6,6 +6,7 @@ import { SESSION_COOKIE, type Authenticator } from "../api/auth.js";
 import { ScriptlogError } from "../errors.js";
 import { html, type Html } from "./html.js";
 import { page } from "./layout.js";
+import { CONTENT_SECURITY_POLICY } from "./routes.js";
 
 const FORM_LIMIT = 4096;
 
@@ -38,6 +39,7 @@ const safeNext = (next: string | null | undefined) =>
   next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : "/";
 
 function sendPage(ctx: Context, body: Html, status: number): void {
+  ctx.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
   ctx.status = status;
   ctx.type = "text/html; charset=utf-8";
   ctx.body = body.text;
