@@ -16,7 +16,7 @@ import { removeTempDirs } from "../helpers/server.js";
 import { failedBody, longSessionDrafts, sessionDrafts, successBody, writeSyntheticLog } from "./syntheticLog.js";
 import { PATHOLOGICAL } from "../helpers/pathological.js";
 import { Redactor, redactAttempt } from "../../src/analysis/redaction.js";
-import { attemptFacts } from "../../src/projections/derive.js";
+import { attemptFacts } from "../../src/projections/attemptFacts.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../../..");
