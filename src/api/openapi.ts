@@ -102,11 +102,21 @@ export function openApiDocument() {
         },
         Error: errorSchema,
       },
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "An API token from `scriptlog token create`; needed once any token exists (scopes: read, write, admin, metrics)",
+        },
+      },
     },
+    // Open (no token) only while the server has none, on loopback.
+    security: [{ bearer: [] }, {}],
     paths: {
       "/health": {
         get: {
           summary: "Readiness: 200 once the log is replayed",
+          security: [],
           responses: { "200": { description: "ready" }, "503": { description: "replaying" } },
         },
       },

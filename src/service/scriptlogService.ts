@@ -102,6 +102,8 @@ export class ScriptlogService implements LoopHost {
 
   private readonly derivations: DerivationPool;
   private readonly redactor: Redactor;
+  /** The last request's redaction: requests are redacted, and so decided, in the order they arrived. */
+  private lastRedacted: Promise<unknown> = Promise.resolve();
   /** The last request handed to the log: requests are appended in the order they were decided. */
   private lastEnqueued: Promise<unknown> = Promise.resolve();
 
@@ -333,7 +335,10 @@ export class ScriptlogService implements LoopHost {
     checkGeneration(this.models.states.contexts.catalog, received);
     // The hash is of the body as received, so a retry still matches; what is stored has its secrets cut out.
     const request_hash = sha256(canonicalBody(received));
-    const { attempt: body, redactions } = await redactAttempt(this.redactor, received);
+    // Redaction takes longer for a longer body; in turn, so a retry sent right after its failure is not decided first.
+    const redacted = this.lastRedacted.then(() => redactAttempt(this.redactor, received));
+    this.lastRedacted = redacted.catch(() => undefined);
+    const { attempt: body, redactions } = await redacted;
     const command: RecordAttempt = {
       type: "RecordAttempt",
       body,
