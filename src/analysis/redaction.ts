@@ -4,6 +4,7 @@
 // rules below for what it leaves out (credentials in assignments and headers, passwords in URLs, PEM blocks,
 // high-entropy strings next to a word that says "secret").
 import { lintSource } from "@secretlint/core";
+import { secretLintProfiler } from "@secretlint/profiler";
 import { creator as recommended } from "@secretlint/secretlint-rule-preset-recommend";
 import type { RedactionSettings } from "../config.js";
 import type { ExceptionReport } from "../events/types.js";
@@ -106,6 +107,14 @@ async function secretlintFindings(text: string): Promise<Found[]> {
   }
   return found;
 }
+
+/**
+ * secretlint's core marks every call on the global performance timeline, and its profiler keeps every mark
+ * and searches them all on each new one: in a long-running server each POST got slower, and memory grew, with
+ * every attempt ever redacted. The profiler is for its CLI; here its marks go nowhere (clearing them instead
+ * races its observer, which measures between marks a moment later).
+ */
+(secretLintProfiler as unknown as { perf: { mark(): void; measure(): void } }).perf = { mark: () => undefined, measure: () => undefined };
 
 function ruleFindings(text: string, rules: Rule[]): Found[] {
   const found: Found[] = [];
