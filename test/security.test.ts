@@ -23,7 +23,7 @@ async function call(url: string, token: string | null, init: RequestInit = {}) {
     status: res.status,
     headers: res.headers,
     text,
-    body: res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : null,
+    body: res.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(text) : null,
   };
 }
 
@@ -88,6 +88,18 @@ describe("security: API tokens with scopes", function () {
       .map((line) => JSON.parse(line))
       .find((e) => e.data.log_id === "by-runner" && e.type === "AttemptFailed");
     expect(event.data.recorded_by).to.equal("ci-runner");
+  });
+
+  it("records which admin token published a context (recorded_by on the ContextPublished event)", async () => {
+    const published = await postJson(`${server.url}/api/contexts`, tokens.admin, { text: "Check a key exists before reading it." });
+    expect(published.status, published.text).to.equal(201);
+    const raw = await call(`${server.url}/api/logs/events`, tokens.admin);
+    const event = raw.text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+      .find((e) => e.type === "ContextPublished");
+    expect(event.data.recorded_by).to.equal("ops");
   });
 
   it("serves /metrics in Prometheus text to a metrics or admin token, with what an operator alerts on", async () => {

@@ -4,6 +4,7 @@ import { ScriptlogError } from "../errors.js";
 import { contextStats, contextVersions, experimentList, experimentReport } from "../projections/contexts.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import type { ExperimentBody, PublishBody } from "../service/contexts.js";
+import { tokenName } from "./auth.js";
 import {
   emptyBodySchema,
   parseBody,
@@ -20,7 +21,7 @@ export function contextRoutes(service: ScriptlogService): Router {
 
   router.post("/api/contexts", async (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const { version, created } = await contexts.publish(parseBody<PublishBody>(publishContextSchema, ctx.request.body));
+    const { version, created } = await contexts.publish(parseBody<PublishBody>(publishContextSchema, ctx.request.body), tokenName(ctx));
     ctx.status = created ? 201 : 200;
     ctx.body = { success: true, created, context: contexts.view(version) };
   });
@@ -61,14 +62,14 @@ export function contextRoutes(service: ScriptlogService): Router {
   router.post("/api/contexts/:version/promote", async (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
     parseBody(emptyBodySchema, ctx.request.body);
-    const promoted = await contexts.promote(ctx.params.version);
+    const promoted = await contexts.promote(ctx.params.version, tokenName(ctx));
     ctx.body = { success: true, promoted, context: contexts.view(ctx.params.version) };
   });
 
   router.post("/api/experiments", async (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
     const body = parseBody<ExperimentBody>(startExperimentSchema, ctx.request.body);
-    await contexts.startExperiment(body);
+    await contexts.startExperiment(body, tokenName(ctx));
     ctx.status = 201;
     ctx.body = { success: true, experiment: experimentReport(contexts.state, body.id) };
   });
@@ -95,7 +96,7 @@ export function contextRoutes(service: ScriptlogService): Router {
     parseQuery(querySchemas.none, ctx.query);
     const body = parseBody<{ promote_winner?: boolean }>(stopExperimentSchema, ctx.request.body);
     report(service, ctx.params.id);
-    await contexts.stopExperiment(ctx.params.id, { promoteWinner: body.promote_winner ?? false });
+    await contexts.stopExperiment(ctx.params.id, { promoteWinner: body.promote_winner ?? false, recordedBy: tokenName(ctx) });
     ctx.body = { success: true, experiment: report(service, ctx.params.id) };
   });
 

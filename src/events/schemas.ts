@@ -144,6 +144,11 @@ const attemptSucceededV1 = {
   properties: { ...attemptFactSchemas, ...successFieldSchemas },
 };
 
+/** The API token a request came with (optional: absent when the server needs none, and on older lines). */
+const recordedBy = {
+  recorded_by: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description: "the name of the API token that recorded it" },
+};
+
 // Version 2 records whether the service assigned the session (the client sent neither session_id nor
 // previous_attempt_id): only such attempts may be joined to an inferred session.
 // Optional generation fields were added to version 2 later, without a bump: every older line stays valid.
@@ -151,7 +156,7 @@ const attemptSucceededV1 = {
 const sessionAssigned = {
   session_assigned: { type: "boolean" },
   ...generationFieldSchemas,
-  recorded_by: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description: "the name of the API token that recorded it" },
+  ...recordedBy,
   redactions: {
     type: "object",
     additionalProperties: { type: "integer", minimum: 1 },
@@ -195,6 +200,7 @@ const contextPublishedV1 = {
     source: { enum: ["manual", "generated", "auto"] },
     note: nullable({ type: "string", maxLength: 2000 }),
     current: { type: "boolean" },
+    ...recordedBy,
   },
 };
 
@@ -225,6 +231,7 @@ const experimentStartedV1 = {
     },
     min_sessions_per_variant: { type: "integer", minimum: 1, maximum: 1000000 },
     source: { enum: ["manual", "auto"] },
+    ...recordedBy,
   },
 };
 
@@ -232,14 +239,19 @@ const experimentStoppedV1 = {
   type: "object",
   additionalProperties: false,
   required: ["experiment_id", "reason", "winner"],
-  properties: { experiment_id: idSchema, reason: { enum: ["manual", "winner", "no_difference"] }, winner: nullable(variantNameSchema) },
+  properties: {
+    experiment_id: idSchema,
+    reason: { enum: ["manual", "winner", "no_difference"] },
+    winner: nullable(variantNameSchema),
+    ...recordedBy,
+  },
 };
 
 const contextChangeV1 = {
   type: "object",
   additionalProperties: false,
   required: ["version", "experiment_id"],
-  properties: { version: contextVersionSchema, experiment_id: nullable(idSchema) },
+  properties: { version: contextVersionSchema, experiment_id: nullable(idSchema), ...recordedBy },
 };
 
 const alertSentV1 = {

@@ -65,7 +65,7 @@ export class ContextCommands {
   }
 
   /** Publishes a version (the generated context without `text`); `created` is false when the text already had one. */
-  publish(body: PublishBody): Promise<{ version: string; created: boolean }> {
+  publish(body: PublishBody, recordedBy?: string): Promise<{ version: string; created: boolean }> {
     return this.serially(async () => {
       const manual = body.text !== undefined;
       const { text, rule_ids } = manual ? { text: body.text!, rule_ids: this.rulesIn(body.text!) } : this.generated(body.max_rules);
@@ -79,7 +79,7 @@ export class ContextCommands {
         rule_ids,
         note: body.note ?? null,
       };
-      const events = await this.run(command);
+      const events = await this.run(command, recordedBy);
       return { version: this.state.catalog.bySha.get(sha256)!, created: events.length > 0 };
     });
   }
@@ -100,7 +100,7 @@ export class ContextCommands {
     });
   }
 
-  startExperiment(body: ExperimentBody): Promise<void> {
+  startExperiment(body: ExperimentBody, recordedBy?: string): Promise<void> {
     return this.serially(async () => {
       const variants: ExperimentVariant[] = body.variants.map((v) => ({
         name: v.name,
@@ -110,7 +110,7 @@ export class ContextCommands {
         weight: v.weight ?? 1,
       }));
       const min = body.min_sessions_per_variant ?? this.settings.experimentMinSessions;
-      await this.run({ type: "StartExperiment", experiment_id: body.id, variants, min_sessions_per_variant: min });
+      await this.run({ type: "StartExperiment", experiment_id: body.id, variants, min_sessions_per_variant: min }, recordedBy);
     });
   }
 
@@ -118,25 +118,31 @@ export class ContextCommands {
    * Stops an experiment with its decision as it stands. `promoteWinner` makes a declared winner's context
    * current; automatic updates also retire the contexts that lost.
    */
-  stopExperiment(id: string, options: { promoteWinner: boolean; retireLosers?: boolean; onlyIfDecided?: boolean }): Promise<void> {
+  stopExperiment(
+    id: string,
+    options: { promoteWinner: boolean; retireLosers?: boolean; onlyIfDecided?: boolean; recordedBy?: string },
+  ): Promise<void> {
     return this.serially(async () => {
       const decision = this.decision(id);
       if (options.onlyIfDecided && decision.status === "collecting") return;
       const reason = options.onlyIfDecided ? (decision.status as "winner" | "no_difference") : "manual";
-      await this.run({
-        type: "StopExperiment",
-        experiment_id: id,
-        reason,
-        winner: decision.winner,
-        promote_winner: options.promoteWinner,
-        retire_losers: options.retireLosers ?? false,
-      });
+      await this.run(
+        {
+          type: "StopExperiment",
+          experiment_id: id,
+          reason,
+          winner: decision.winner,
+          promote_winner: options.promoteWinner,
+          retire_losers: options.retireLosers ?? false,
+        },
+        options.recordedBy,
+      );
     });
   }
 
   /** Makes a version current; false when it already was. */
-  promote(version: string): Promise<boolean> {
-    return this.serially(async () => (await this.run({ type: "PromoteContext", version })).length > 0);
+  promote(version: string, recordedBy?: string): Promise<boolean> {
+    return this.serially(async () => (await this.run({ type: "PromoteContext", version }, recordedBy)).length > 0);
   }
 
   /** An experiment's decision from its counts alone (no posterior draws): cheap enough to ask after every attempt. */
@@ -169,14 +175,20 @@ export class ContextCommands {
       .map((r) => r.id);
   }
 
-  /** Decides against the catalog as projected, and again from the catalog caught up if another writer appended first. */
-  private run(command: ContextCommand): Promise<StoredEvent[]> {
+  /**
+   * Decides against the catalog as projected, and again from the catalog caught up if another writer appended
+   * first. `recordedBy`, the API token's name, goes into every event the command appends.
+   */
+  private run(command: ContextCommand, recordedBy?: string): Promise<StoredEvent[]> {
     return retryOnAppendConflict(
       this.host.log,
       (seq) => this.host.untilProjected(seq),
       async () => {
         if (!this.host.ready) throw new ScriptlogError("not_ready", "the log is still being replayed");
-        return this.host.appendDecided(decide(command, this.state.catalog));
+        const drafts = decide(command, this.state.catalog);
+        return this.host.appendDecided(
+          recordedBy === undefined ? drafts : drafts.map((d) => ({ ...d, data: { ...d.data, recorded_by: recordedBy } }) as EventDraft),
+        );
       },
     );
   }
