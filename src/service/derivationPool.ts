@@ -1,14 +1,21 @@
 // Worker threads that derive the facts of incoming attempts while earlier requests are being written, so the
-// projection (on the main thread) finds them ready. Deriving is pure and costs more than anything else the
-// projection does per attempt, and the main thread is what limits writes.
+// projection (on the main thread) finds them ready, and that redact incoming attempts before they are decided.
+// Both are pure and cost more than anything else done per attempt, and the main thread is what limits writes.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import type { RedactableAttempt } from "../analysis/redaction.js";
+import type { RedactionSettings } from "../config.js";
 import type { AttemptData } from "../events/types.js";
 import type { AttemptFacts } from "../projections/attemptFacts.js";
 import type { ReadModels } from "../projections/readModels.js";
 
+/** What the main thread asks a worker. */
+export type WorkerRequest =
+  | { id: number; kind: "facts"; type: "AttemptFailed" | "AttemptSucceeded"; data: AttemptData }
+  | { id: number; kind: "redact"; attempt: RedactableAttempt };
+
 interface Pending {
-  resolve: (facts: AttemptFacts) => void;
+  resolve: (result: unknown) => void;
   reject: (err: Error) => void;
 }
 
@@ -24,10 +31,14 @@ export class DerivationPool {
   private nextId = 0;
   private closed = false;
 
-  /** One worker per core beside the main thread's (at least one); `onDerived` hears how long each derivation took. */
+  /**
+   * One worker per core beside the main thread's (at least one); `onDerived` hears how long each derivation took;
+   * `redaction` configures the workers' redactors.
+   */
   constructor(
     size = Math.max(1, availableParallelism() - 1),
     private readonly onDerived?: (seconds: number) => void,
+    private readonly redaction?: RedactionSettings,
   ) {
     this.slots = Array.from({ length: size }, (_, i) => this.start(i));
   }
@@ -38,12 +49,13 @@ export class DerivationPool {
    * shrinks and no request waits on a dead thread.
    */
   private start(index: number): Slot {
-    const slot: Slot = { worker: new Worker(new URL("./derivationWorker.js", import.meta.url)), pending: new Set() };
-    slot.worker.on("message", ({ id, facts, seconds }: { id: number; facts: AttemptFacts | null; seconds: number }) => {
+    const worker = new Worker(new URL("./derivationWorker.js", import.meta.url), { workerData: { redaction: this.redaction } });
+    const slot: Slot = { worker, pending: new Set() };
+    slot.worker.on("message", ({ id, result, seconds }: { id: number; result: unknown; seconds?: number }) => {
       slot.pending.delete(id);
-      this.onDerived?.(seconds);
-      if (facts) this.pending.get(id)?.resolve(facts);
-      else this.pending.get(id)?.reject(new Error("the derivation worker could not derive these facts"));
+      if (seconds !== undefined) this.onDerived?.(seconds);
+      if (result !== null) this.pending.get(id)?.resolve(result);
+      else this.pending.get(id)?.reject(new Error("the worker could not do this"));
       this.pending.delete(id);
     });
     const died = (err: Error) => {
@@ -74,14 +86,23 @@ export class DerivationPool {
     );
   }
 
+  /** The attempt with its secrets redacted, by a worker; rejects if the worker failed (redact it yourself then). */
+  redact<T extends RedactableAttempt>(attempt: T): Promise<{ attempt: T; redactions: Record<string, number> }> {
+    return this.request((id) => ({ id, kind: "redact", attempt }));
+  }
+
   private facts(type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<AttemptFacts> {
+    return this.request((id) => ({ id, kind: "facts", type, data }));
+  }
+
+  private request<T>(message: (id: number) => WorkerRequest): Promise<T> {
     const id = this.nextId++;
-    return new Promise<AttemptFacts>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       if (this.closed) return reject(new Error("derivation pool closed"));
       const slot = this.slots[id % this.slots.length];
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
       slot.pending.add(id);
-      slot.worker.postMessage({ id, type, data });
+      slot.worker.postMessage(message(id));
     });
   }
 

@@ -131,7 +131,7 @@ export class ScriptlogService implements LoopHost {
       readEnvelope: (location: EventLocation) => log.readEnvelope(location),
     };
     this.models = new ReadModels(this.readModelOptions);
-    this.derivations = new DerivationPool(options.derivationWorkers, options.onDerived);
+    this.derivations = new DerivationPool(options.derivationWorkers, options.onDerived, options.redaction);
     this.redactor = new Redactor(options.redaction);
     this.checkpointer = options.checkpoints
       ? new Checkpointer(log.dir, options.checkpoints.key, options.checkpoints.policy, (err) =>
@@ -335,8 +335,10 @@ export class ScriptlogService implements LoopHost {
     checkGeneration(this.models.states.contexts.catalog, received);
     // The hash is of the body as received, so a retry still matches; what is stored has its secrets cut out.
     const request_hash = sha256(canonicalBody(received));
-    // Redaction takes longer for a longer body; in turn, so a retry sent right after its failure is not decided first.
-    const redacted = this.lastRedacted.then(() => redactAttempt(this.redactor, received));
+    // Redacted on a worker (here if it fails), and decided in turn: redaction takes longer for a longer body, and
+    // a retry sent right after its failure must not be decided first.
+    const job = this.derivations.redact(received).catch(() => redactAttempt(this.redactor, received));
+    const redacted = this.lastRedacted.then(() => job);
     this.lastRedacted = redacted.catch(() => undefined);
     const { attempt: body, redactions } = await redacted;
     const command: RecordAttempt = {
