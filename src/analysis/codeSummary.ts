@@ -113,7 +113,7 @@ class SummaryReader {
 
   constructor(
     private readonly code: string,
-    private readonly tokens: PyToken[],
+    private readonly tokens: readonly PyToken[],
   ) {
     this.partner = new Int32Array(tokens.length).fill(-1);
     this.lambdaColon = new Int32Array(tokens.length).fill(-1);

@@ -28,10 +28,18 @@ const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
 const isNamePart = (c: number) => isNameStart(c) || (c >= 48 && c <= 57);
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
+// The analyzer reads an attempt's code more than once (its summary, then the statement that failed): the last
+// code's tokens are kept, so the second reading costs a string comparison. Callers only read tokens.
+let lastCode: string | null = null;
+let lastTokens: readonly PyToken[] = [];
+
 /** Tokens of `code` (with \n line ends: see normaliseNewlines). */
-export function tokenizePython(code: string): PyToken[] {
+export function tokenizePython(code: string): readonly PyToken[] {
+  if (code === lastCode) return lastTokens;
   const tokens: PyToken[] = [];
   new Tokenizer(code, tokens).run();
+  lastCode = code;
+  lastTokens = tokens;
   return tokens;
 }
 
