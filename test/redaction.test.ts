@@ -83,6 +83,25 @@ describe("redaction: the corpus", function () {
     expect(counts).to.deep.equal({ acme: 1 });
   });
 
+  // Each once took seconds to minutes (every opening searched the rest of the text, every prefix the rest of
+  // its token, every field every finding); the suite's time limit stands for "it ends".
+  it("reads a megabyte of private-key openings with no end, a prefix repeated through one long token, and many secrets over thousands of frame lines in one walk each", async () => {
+    const openings = await redactor.redact("-----BEGIN RSA PRIVATE KEY-----\n".repeat(30_000));
+    expect(openings.counts).to.deep.equal({ "private-key": 1 });
+    const custom = new Redactor({ extraPrefixes: [{ name: "acme", prefix: "acme_" }], allowlist: [] });
+    const token = await custom.redact("x " + "acme_".repeat(120_000) + " y");
+    expect(token).to.deep.equal({ text: "x [REDACTED:acme] y", counts: { acme: 1 } });
+    const secret = "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";
+    const frames = Array.from({ length: 200 }, (_, line) => ({ file: "main.py", line, function: "f", source: "x = 1" }));
+    const exceptions = Array.from({ length: 32 }, () => ({ type: "ValueError", message: "bad", frames }));
+    const { redactions } = await redactAttempt(redactor, {
+      code: "x = 1",
+      stdout: `${secret}\n`.repeat(3_000),
+      exception: { exceptions },
+    });
+    expect(redactions).to.deep.equal({ github: 3_000 });
+  });
+
   it("redacts every free-text field of an attempt: code, outputs, prompt, exception messages and frame lines", async () => {
     const secret = "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";
     const { attempt, redactions } = await redactAttempt(redactor, {

@@ -119,6 +119,9 @@ async function secretlintFindings(text: string): Promise<Found[]> {
 function ruleFindings(text: string, rules: Rule[]): Found[] {
   const found: Found[] = [];
   for (const rule of rules) {
+    // Where `until` next occurs, looked up again only once a match lies past it: thousands of openings with
+    // no close would otherwise each search the rest of the text.
+    let close = -2;
     for (const m of text.matchAll(rule.pattern)) {
       const value = m.findLast((group, i) => i > 0 && group !== undefined) ?? m[0];
       if (rule.secret && !rule.secret(m, value)) continue;
@@ -127,7 +130,7 @@ function ruleFindings(text: string, rules: Rule[]): Found[] {
       const matchEnd = start + value.length;
       let end = matchEnd;
       if (rule.until) {
-        const close = text.indexOf(rule.until, end);
+        if (close !== -1 && close < end) close = text.indexOf(rule.until, end);
         const closeLineEnd = close === -1 ? -1 : text.indexOf("\n", close);
         end = close === -1 || closeLineEnd === -1 ? text.length : closeLineEnd;
       }
@@ -157,8 +160,9 @@ function entropyFindings(text: string): Found[] {
 function prefixFindings(text: string, prefixes: RedactionSettings["extraPrefixes"]): Found[] {
   const found: Found[] = [];
   for (const { name, prefix } of prefixes) {
-    for (let at = text.indexOf(prefix); at !== -1; at = text.indexOf(prefix, at + 1)) {
-      let end = at + prefix.length;
+    // The next search starts where this token ends: a prefix repeated inside one token is that one secret.
+    for (let at = text.indexOf(prefix), end = 0; at !== -1; at = text.indexOf(prefix, end)) {
+      end = at + prefix.length;
       while (end < text.length && TOKEN_CHAR.test(text[end])) end++;
       found.push({ start: at, end, rule: name });
     }
@@ -191,11 +195,16 @@ export class Redactor {
       starts.push(offset);
       offset += t.length + 1;
     }
-    const linted = await secretlintFindings(texts.join("\n"));
+    // In order of where they start, so each text takes its own in one walk (not every finding per text).
+    const linted = (await secretlintFindings(texts.join("\n"))).sort((a, b) => a.start - b.start);
+    let next = 0;
     return texts.map((text, i) => {
-      const own = linted
-        .filter((f) => f.start >= starts[i] && f.start < starts[i] + text.length)
-        .map((f) => ({ rule: f.rule, start: f.start - starts[i], end: Math.min(f.end - starts[i], text.length) }));
+      const own: Found[] = [];
+      while (next < linted.length && linted[next].start < starts[i]) next++; // on the newline between texts
+      for (; next < linted.length && linted[next].start < starts[i] + text.length; next++) {
+        const f = linted[next];
+        own.push({ rule: f.rule, start: f.start - starts[i], end: Math.min(f.end - starts[i], text.length) });
+      }
       return this.replace(text, [
         ...ruleFindings(text, RULES),
         ...prefixFindings(text, this.settings.extraPrefixes),
