@@ -161,10 +161,12 @@ function prefixFindings(text: string, prefixes: RedactionSettings["extraPrefixes
   const found: Found[] = [];
   for (const { name, prefix } of prefixes) {
     // The next search starts where this token ends: a prefix repeated inside one token is that one secret.
-    for (let at = text.indexOf(prefix), end = 0; at !== -1; at = text.indexOf(prefix, end)) {
-      end = at + prefix.length;
+    let at = text.indexOf(prefix);
+    while (at !== -1) {
+      let end = at + prefix.length;
       while (end < text.length && TOKEN_CHAR.test(text[end])) end++;
       found.push({ start: at, end, rule: name });
+      at = text.indexOf(prefix, end);
     }
   }
   return found;
