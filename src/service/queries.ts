@@ -74,10 +74,15 @@ export class LogQueries {
     return { session: { ...sessionSummary(session), ...generation }, attempts: session.attempts.map(this.entry) };
   }
 
-  attempt(logId: string) {
+  /** An attempt's record; not_found if the read models hold none. */
+  record(logId: string): AttemptRecord {
     const record = this.states.attempts.byId.get(logId);
     if (!record) throw new ScriptlogError("not_found", `no attempt with log_id '${logId}'`, { log_id: logId });
-    return this.entry(record);
+    return record;
+  }
+
+  attempt(logId: string) {
+    return this.entry(this.record(logId));
   }
 
   analysis() {

@@ -447,9 +447,7 @@ export class ScriptlogService implements LoopHost {
   }
 
   record(logId: string): AttemptRecord {
-    const record = this.models.states.attempts.byId.get(logId);
-    if (!record) throw new ScriptlogError("not_found", `no attempt with log_id '${logId}'`, { log_id: logId });
-    return record;
+    return this.queries.record(logId);
   }
 
   /**
