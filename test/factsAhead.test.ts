@@ -3,13 +3,15 @@
 // server that is only ready once the last replayed event is projected.
 import { expect } from "chai";
 import path from "node:path";
-import { Subject } from "rxjs";
+import { lastValueFrom, Subject } from "rxjs";
 import type { StoredEvent } from "../src/events/types.js";
-import { ReadModels } from "../src/projections/readModels.js";
-import type { DerivationPool } from "../src/service/derivationPool.js";
+import { projectReadModels, ReadModels } from "../src/projections/readModels.js";
+import { DerivationPool } from "../src/service/derivationPool.js";
 import { factsAhead } from "../src/service/factsAhead.js";
 import { replayReadModels } from "../src/service/replay.js";
 import { ScriptlogService } from "../src/service/scriptlogService.js";
+import { EnvelopeReader } from "../src/store/envelopeReader.js";
+import { readLog } from "../src/store/logReader.js";
 import { removeTempDirs, tempDir } from "./helpers/server.js";
 
 /** A script whose summary takes a while: its facts come back after those of the short ones recorded later. */
@@ -36,6 +38,38 @@ async function writeLog(events: string): Promise<number> {
   }
 }
 
+/** Sessions of failure → failure → success: the success fixes both failures; returns the failures' ids. */
+async function writeFixSessions(events: string, sessions: number): Promise<string[]> {
+  const service = await ScriptlogService.open(events);
+  await service.start();
+  const fixed: string[] = [];
+  try {
+    for (let i = 0; i < sessions; i++) {
+      const code = `import os\nnames = os.listdir('.')\nos.makedir('out${i}')\nprint(len(names))\n`;
+      const stderr = `Traceback (most recent call last):\n  File "script.py", line 3, in <module>\n    os.makedir('out${i}')\nAttributeError: module 'os' has no attribute 'makedir'\n`;
+      await service.recordAttempt({ status: "failed", code, stderr, return_code: 1, log_id: `f${i}` });
+      await service.recordAttempt({
+        status: "failed",
+        code: code.replace("makedir", "mkdirs"),
+        stderr: stderr.replaceAll("makedir", "mkdirs"),
+        return_code: 1,
+        log_id: `g${i}`,
+        previous_attempt_id: `f${i}`,
+      });
+      await service.recordAttempt({
+        status: "success",
+        code: code.replace("makedir", "makedirs"),
+        log_id: `s${i}`,
+        previous_attempt_id: `g${i}`,
+      });
+      fixed.push(`f${i}`, `g${i}`);
+    }
+    return fixed;
+  } finally {
+    await service.close();
+  }
+}
+
 describe("deriving facts ahead of the projection", function () {
   this.timeout(60_000);
   after(removeTempDirs);
@@ -47,6 +81,32 @@ describe("deriving facts ahead of the projection", function () {
     const ahead = await replayReadModels(events, { derivationWorkers: 4 });
     expect(ahead.seq).to.equal(seq);
     expect(JSON.stringify(ahead.toJSON())).to.equal(JSON.stringify(onMain.toJSON()));
+  });
+
+  it("derives each recorded fix's strategy on the worker that derived its session's attempts, with the same read models", async () => {
+    const events = path.join(tempDir(), "events");
+    const fixed = await writeFixSessions(events, 6);
+    const reader = new EnvelopeReader(events);
+    const models = new ReadModels({ readEnvelope: (location) => reader.read(location) });
+    const preparedFixes: string[] = [];
+    const prepareFix = models.prepareFix.bind(models);
+    models.prepareFix = (data, strategy) => {
+      preparedFixes.push(data.failure_log_id);
+      prepareFix(data, strategy);
+    };
+    const pool = new DerivationPool(3);
+    try {
+      const ahead = factsAhead(pool, models);
+      await lastValueFrom(readLog(events, { pace: ahead.pace }).pipe(ahead.operator, projectReadModels(models)));
+    } finally {
+      await pool.close();
+      reader.close();
+    }
+    expect(preparedFixes).to.have.members(fixed);
+    const onMain = await replayReadModels(events, { derivationWorkers: 0 });
+    expect(JSON.stringify(models.toJSON())).to.equal(JSON.stringify(onMain.toJSON()));
+    const strategy = onMain.entry(onMain.states.attempts.byId.get("g0")!).fix_strategy as { changes: unknown[] };
+    expect(strategy.changes, "the fix's strategy says what changed").to.not.be.empty;
   });
 
   it("is ready to record only once the last replayed event is projected", async () => {

@@ -85,13 +85,19 @@ function alignLines(wrong: string[], right: string[]): { oldToNew: number[]; new
 /** Spans of `spans` that lie within [from, to] and hold code. */
 const within = (spans: Array<[number, number]>, from: number, to: number) => spans.filter(([a, b]) => a >= from && b <= to);
 
+/** Statement spans of either code (see statementSpans) when the caller already has them. */
+export interface KnownSpans {
+  wrong?: Array<[number, number]>;
+  right?: Array<[number, number]>;
+}
+
 /**
  * The failing statement and what replaced it. Old and new code are aligned line by line; the changed block
  * around the statement runs between its nearest unchanged neighbours. When the block held only the statement,
  * all the block's new statements replaced it; otherwise the statements on both sides are aligned by likeness
  * (and by the names the error names), and the statement's partner replaced it — or nothing did.
  */
-export function fixExample(wrongCode: string, rightCode: string, focus: FixFocus): FixExample | null {
+export function fixExample(wrongCode: string, rightCode: string, focus: FixFocus, spans: KnownSpans = {}): FixExample | null {
   const wrong = lines(wrongCode);
   const right = lines(rightCode);
   if (focus.from < 1 || focus.to > wrong.length) return null;
@@ -101,7 +107,7 @@ export function fixExample(wrongCode: string, rightCode: string, focus: FixFocus
   const statementText = text(wrong, [focus.from, focus.to]);
   let changed = false;
   for (let l = focus.from; l <= focus.to; l++) if (oldToNew[l] === 0 && isCode(wrong[l - 1])) changed = true;
-  const newSpans = statementSpans(rightCode);
+  const newSpans = spans.right ?? statementSpans(rightCode);
   if (!changed) return supportingChange(right, focus, statementText, oldToNew, newSpans);
   // The changed block: from after the last kept line before the statement to before the first kept line after it.
   let oldFrom = focus.from;
@@ -110,7 +116,7 @@ export function fixExample(wrongCode: string, rightCode: string, focus: FixFocus
   while (oldTo < wrong.length && oldToNew[oldTo + 1] === 0) oldTo++;
   const newFrom = oldFrom > 1 ? oldToNew[oldFrom - 1] + 1 : 1;
   const newTo = oldTo < wrong.length ? oldToNew[oldTo + 1] - 1 : right.length;
-  const oldStatements = within(statementSpans(wrongCode), oldFrom, oldTo).filter(([a, b]) => b < focus.from || a > focus.to);
+  const oldStatements = within(spans.wrong ?? statementSpans(wrongCode), oldFrom, oldTo).filter(([a, b]) => b < focus.from || a > focus.to);
   oldStatements.push([focus.from, focus.to]);
   oldStatements.sort((x, y) => x[0] - y[0]);
   const candidates = expand(newSpans, newFrom, newTo);

@@ -3,7 +3,7 @@
 import { structuredPatch } from "diff";
 import { normaliseNewlines, type CodeSummary } from "./codeSummary.js";
 import { editDistance } from "./similarity.js";
-import { fixExample, focusedChanges, type FixExample, type FixFocus, type FocusedChange } from "./fixExample.js";
+import { fixExample, focusedChanges, type FixExample, type FixFocus, type FocusedChange, type KnownSpans } from "./fixExample.js";
 
 export interface Replacement {
   from: string;
@@ -119,6 +119,7 @@ export function fixStrategy(
   rightCode: string,
   right: CodeSummary,
   focus: FixFocus | null = null,
+  spans: KnownSpans = {},
 ): FixStrategy {
   const replaced = replacements(minus(wrong.references, right.references), minus(right.references, wrong.references), right.references);
   const replacedFrom = new Set(replaced.map((r) => r.from));
@@ -138,7 +139,7 @@ export function fixStrategy(
   });
   const hunks = (patch?.hunks ?? []).map((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines].join("\n"));
   const changed = (patch?.hunks ?? []).flatMap((h) => h.lines);
-  const example = focus ? fixExample(normaliseNewlines(wrongCode), normaliseNewlines(rightCode), focus) : null;
+  const example = focus ? fixExample(normaliseNewlines(wrongCode), normaliseNewlines(rightCode), focus, spans) : null;
   const changes: FixChange[] = focus
     ? focusedChanges(example, focus, wrong, right)
     : [

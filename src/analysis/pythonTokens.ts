@@ -28,18 +28,19 @@ const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
 const isNamePart = (c: number) => isNameStart(c) || (c >= 48 && c <= 57);
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
-// The analyzer reads an attempt's code more than once (its summary, then the statement that failed): the last
-// code's tokens are kept, so the second reading costs a string comparison. Callers only read tokens.
-let lastCode: string | null = null;
-let lastTokens: readonly PyToken[] = [];
+// The analyzer reads an attempt's code more than once (its summary, the statement that failed, its statements
+// for a later fix) with a line of it tokenized in between: the last two texts' tokens are kept, so a second
+// reading costs a string comparison. Callers only read tokens.
+const recent: Array<{ code: string; tokens: readonly PyToken[] }> = [];
+const RECENT_TOKENIZED = 2;
 
 /** Tokens of `code` (with \n line ends: see normaliseNewlines). */
 export function tokenizePython(code: string): readonly PyToken[] {
-  if (code === lastCode) return lastTokens;
+  for (const kept of recent) if (kept.code === code) return kept.tokens;
   const tokens: PyToken[] = [];
   new Tokenizer(code, tokens).run();
-  lastCode = code;
-  lastTokens = tokens;
+  recent.unshift({ code, tokens });
+  if (recent.length > RECENT_TOKENIZED) recent.pop();
   return tokens;
 }
 

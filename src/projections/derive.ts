@@ -2,11 +2,10 @@
 // by inference, the fixes it makes. Computed on every replay, never stored in the log, so an analyzer change
 // plus a rebuild re-derives all of history.
 import type { CodeSummary } from "../analysis/codeSummary.js";
-import { fixStrategy, type FixStrategy } from "../analysis/fixStrategy.js";
-import { errorNames } from "../analysis/lessons.js";
-import { codeRead } from "../analysis/limits.js";
-import type { AttemptData, EnvelopeOf, EventLocation, EventType, StoredEvent } from "../events/types.js";
-import { attemptFacts, NO_CODE_SUMMARY, type AnalyzerSettings, type AttemptFacts, type DerivedAttempt, type DerivedFailure } from "./attemptFacts.js";
+import type { FixStrategy } from "../analysis/fixStrategy.js";
+import type { AttemptData, EnvelopeOf, EventLocation, EventType, FixRecordedData, StoredEvent } from "../events/types.js";
+import { attemptFacts, type AnalyzerSettings, type AttemptFacts, type DerivedAttempt, type DerivedFailure } from "./attemptFacts.js";
+import { NO_FIX_STRATEGY, strategyOfFix, type FixSide } from "./fixFacts.js";
 import { newRecord, isFixed, type AttemptRecord, type AttemptsState } from "./attempts.js";
 import { inferPrevious, type InferenceState } from "./inference.js";
 import { effectiveSession, type SessionsState } from "./sessions.js";
@@ -72,31 +71,34 @@ export interface DeriveContext {
   codeOf(record: AttemptRecord): { code: string; summary: CodeSummary };
   /** Facts already derived from this very data object (on a worker thread, while it was being written). */
   preparedFacts(data: AttemptData): AttemptFacts | undefined;
+  /** The strategy of a recorded fix, already derived from this very data object (on a worker thread). */
+  preparedFix(data: FixRecordedData): FixStrategy | undefined;
 }
 
-
-const NO_FIX_STRATEGY = fixStrategy("", NO_CODE_SUMMARY, "", NO_CODE_SUMMARY);
-
+/** The fix of `failure` by `success`: its strategy as a worker derived it (`prepared`), else derived here. */
 export function fixBetween(
   failure: AttemptRecord,
   success: AttemptRecord,
   context: Pick<DeriveContext, "codeOf" | "analyzer" | "sessions">,
   inferred: boolean,
+  prepared?: FixStrategy,
 ): Fix {
   const session_id = effectiveSession(context.sessions, failure.session_id);
   if (!context.analyzer) return { failure, session_id, success, strategy: NO_FIX_STRATEGY, inferred };
-  let strategy = NO_FIX_STRATEGY;
-  try {
-    const wrong = context.codeOf(failure);
-    const right = context.codeOf(success);
-    const focus = failure.failing_from > 0 ? { from: failure.failing_from, to: failure.failing_to, names: errorNames(failure.pattern) } : null;
-    strategy = fixStrategy(codeRead(wrong.code), wrong.summary, codeRead(right.code), right.summary, focus);
-  } catch {
-    // a fix whose diff cannot be made still fixes: it just tells nothing about what changed
+  let strategy = prepared ?? NO_FIX_STRATEGY;
+  if (!prepared) {
+    try {
+      strategy = strategyOfFix(fixSide(failure, context.codeOf(failure)), fixSide(success, context.codeOf(success)));
+    } catch {
+      // an attempt whose code cannot be read back still fixes: it just tells nothing about what changed
+    }
   }
   return { failure, session_id, success, strategy, inferred };
 }
 
+function fixSide(record: AttemptRecord, { code, summary }: { code: string; summary: CodeSummary }): FixSide {
+  return { code, summary, failing_from: record.failing_from, failing_to: record.failing_to, pattern: record.pattern };
+}
 
 /**
  * Derives what an event means, given the read models as they stood before the event; null for a link to an
@@ -124,7 +126,7 @@ export function project(event: StoredEvent, context: DeriveContext): Projected |
       const failure = known(context, envelope.data.failure_log_id, envelope.seq);
       const success = known(context, envelope.data.success_log_id, envelope.seq);
       if (!failure || !success) return null;
-      return { envelope, location, derived: { failure, success, fixes: isFixed(failure) ? [] : [fixBetween(failure, success, context, false)] } };
+      return { envelope, location, derived: { failure, success, fixes: isFixed(failure) ? [] : [fixBetween(failure, success, context, false, context.preparedFix(envelope.data))] } };
     }
     default:
       return { envelope, location, derived: null } as Projected;

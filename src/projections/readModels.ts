@@ -3,7 +3,7 @@
 // read models see the records it holds.
 import { type Observable, type OperatorFunction, scan } from "rxjs";
 import type { CodeSummary } from "../analysis/codeSummary.js";
-import type { AttemptData, Envelope, EventLocation, StoredEvent } from "../events/types.js";
+import type { AttemptData, Envelope, EventLocation, FixRecordedData, StoredEvent } from "../events/types.js";
 import { analysisProjection, type AnalysisState } from "./analysis.js";
 import { attemptVariant, contextsProjection, type ContextsState } from "./contexts.js";
 import { LRUCache } from "lru-cache";
@@ -124,6 +124,7 @@ export class ReadModels {
       archived: options.archived ?? false,
       codeOf: (record) => this.codeOf(record),
       preparedFacts: (data) => (this.analyzer ? this.prepared.get(data) : undefined),
+      preparedFix: (data) => (this.analyzer ? this.preparedFixes.get(data) : undefined),
     };
   }
 
@@ -140,6 +141,14 @@ export class ReadModels {
 
   hasPreparedFacts(data: AttemptData): boolean {
     return this.prepared.has(data);
+  }
+
+  /** Fix strategies derived ahead of time, by the FixRecorded data object they were derived for. */
+  private readonly preparedFixes = new WeakMap<object, FixStrategy>();
+
+  /** Hands over the strategy of a recorded fix about to be projected, derived elsewhere (a worker thread). */
+  prepareFix(data: FixRecordedData, strategy: FixStrategy): void {
+    this.preparedFixes.set(data, strategy);
   }
 
   apply(event: StoredEvent): this {

@@ -5,13 +5,15 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { RedactableAttempt } from "../analysis/redaction.js";
 import type { RedactionSettings } from "../config.js";
-import type { AttemptData } from "../events/types.js";
+import type { FixStrategy } from "../analysis/fixStrategy.js";
+import type { AttemptData, FixRecordedData } from "../events/types.js";
 import type { AttemptFacts } from "../projections/attemptFacts.js";
 import type { ReadModels } from "../projections/readModels.js";
 
 /** What the main thread asks a worker. */
 export type WorkerRequest =
   | { id: number; kind: "facts"; type: "AttemptFailed" | "AttemptSucceeded"; data: AttemptData }
+  | { id: number; kind: "fix"; fix: FixRecordedData }
   | { id: number; kind: "redact"; attempt: RedactableAttempt };
 
 interface Pending {
@@ -86,20 +88,32 @@ export class DerivationPool {
     );
   }
 
+  /**
+   * Derives a recorded fix's strategy and hands it to the read models, if the worker that derived its session's
+   * attempts still holds both (else the projection derives it itself); resolves either way.
+   */
+  prepareFix(models: Pick<ReadModels, "prepareFix">, fix: FixRecordedData): Promise<void> {
+    return this.request<FixStrategy>((id) => ({ id, kind: "fix", fix }), fix.session_id).then(
+      (strategy) => models.prepareFix(fix, strategy),
+      () => undefined,
+    );
+  }
+
   /** The attempt with its secrets redacted, by a worker; rejects if the worker failed (redact it yourself then). */
   redact<T extends RedactableAttempt>(attempt: T): Promise<{ attempt: T; redactions: Record<string, number> }> {
     return this.request((id) => ({ id, kind: "redact", attempt }));
   }
 
   private facts(type: "AttemptFailed" | "AttemptSucceeded", data: AttemptData): Promise<AttemptFacts> {
-    return this.request((id) => ({ id, kind: "facts", type, data }));
+    return this.request((id) => ({ id, kind: "facts", type, data }), data.session_id);
   }
 
-  private request<T>(message: (id: number) => WorkerRequest): Promise<T> {
+  /** Sends a request to a worker: the one for `session` (whose attempts it keeps for their fixes), else in turn. */
+  private request<T>(message: (id: number) => WorkerRequest, session?: string): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       if (this.closed) return reject(new Error("derivation pool closed"));
-      const slot = this.slots[id % this.slots.length];
+      const slot = this.slots[(session === undefined ? id : stringHash(session)) % this.slots.length];
       this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
       slot.pending.add(id);
       slot.worker.postMessage(message(id));
@@ -118,4 +132,11 @@ export class DerivationPool {
       this.pending.delete(id);
     }
   }
+}
+
+/** A small non-negative hash of a string, to send a session's requests to one worker. */
+function stringHash(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+  return h >>> 0;
 }

@@ -1,13 +1,20 @@
 // Worker thread: derives the facts of an attempt's own data (its traceback, code summary and line signature)
-// and redacts the secrets of incoming attempts, off the event loop, while the main thread validates, appends
-// and projects other requests.
+// and of the fixes between the attempts it derived, and redacts the secrets of incoming attempts, off the event
+// loop, while the main thread validates, appends and projects other requests.
 import { parentPort, workerData } from "node:worker_threads";
+import { LRUCache } from "lru-cache";
 import { redactAttempt, Redactor } from "../analysis/redaction.js";
 import type { RedactionSettings } from "../config.js";
 import { attemptFacts } from "../projections/attemptFacts.js";
+import { fixSideOf, strategyOfFix, type FixSide } from "../projections/fixFacts.js";
 import type { WorkerRequest } from "./derivationPool.js";
 
 const redactor = new Redactor((workerData as { redaction?: RedactionSettings } | null)?.redaction);
+
+// A session's attempts and fixes come to the same worker, and a fix follows its attempts closely: the sides of
+// the attempts derived last are kept for the fixes that follow.
+const RECENT_SIDES = 1024;
+const recentSides = new LRUCache<string, FixSide>({ max: RECENT_SIDES });
 
 parentPort!.on("message", async (request: WorkerRequest) => {
   if (request.kind === "redact") {
@@ -16,10 +23,18 @@ parentPort!.on("message", async (request: WorkerRequest) => {
     parentPort!.postMessage({ id: request.id, result });
     return;
   }
+  if (request.kind === "fix") {
+    // Null when this worker did not derive both attempts: the projection then derives the fix itself.
+    const wrong = recentSides.get(request.fix.failure_log_id);
+    const right = recentSides.get(request.fix.success_log_id);
+    parentPort!.postMessage({ id: request.id, result: wrong && right ? strategyOfFix(wrong, right) : null });
+    return;
+  }
   let facts;
   const start = performance.now();
   try {
     facts = attemptFacts(request.type, request.data);
+    recentSides.set(request.data.log_id, fixSideOf(request.data.code, facts.derived));
   } catch {
     facts = null; // derivation is total, so this is a defect; the projection derives the facts itself
   }

@@ -1,6 +1,7 @@
 // Replay with the analyzer's per-attempt work spread over worker threads. An attempt's facts (traceback,
-// code summary, line signature) are a pure function of its data, so while the main thread verifies and
-// projects one event, workers derive the facts of the events after it. Events still reach the projections
+// code summary, line signature) are a pure function of its data, and a recorded fix's strategy of its two
+// attempts', so while the main thread verifies and projects one event, workers derive the facts of the events
+// after it. Events still reach the projections
 // one at a time, in log order; only the facts arrive early. Here in the service layer: it joins the pool
 // with the read models.
 import { Observable, type OperatorFunction } from "rxjs";
@@ -24,6 +25,12 @@ interface Waiting {
 const LOOKAHEAD = 1024;
 
 export function factsAhead(pool: DerivationPool, models: ReadModels): FactsAhead {
+  /** What a worker derives of the event, if anything is left to derive. */
+  const prepare = ({ envelope }: StoredEvent): Promise<unknown> | null => {
+    if (envelope.type === "FixRecorded") return pool.prepareFix(models, envelope.data);
+    if (envelope.type !== "AttemptFailed" && envelope.type !== "AttemptSucceeded") return null;
+    return models.hasPreparedFacts(envelope.data) ? null : pool.prepare(models, envelope.type, envelope.data);
+  };
   const queue: Waiting[] = [];
   let head = 0;
   let roomMade: (() => void) | null = null;
@@ -44,12 +51,11 @@ export function factsAhead(pool: DerivationPool, models: ReadModels): FactsAhead
       };
       const subscription = source.subscribe({
         next: (event) => {
-          const { type, data } = event.envelope;
-          const derive = (type === "AttemptFailed" || type === "AttemptSucceeded") && models.analyzer && !models.hasPreparedFacts(data);
-          const waiting: Waiting = { event, ready: !derive };
+          const prepared = models.analyzer ? prepare(event) : null;
+          const waiting: Waiting = { event, ready: prepared === null };
           queue.push(waiting);
-          if (derive) {
-            void pool.prepare(models, type, data).then(() => {
+          if (prepared) {
+            void prepared.then(() => {
               waiting.ready = true;
               if (!subscriber.closed) release();
             });
