@@ -1,10 +1,12 @@
 // Routes are thin: validate, ask a read model, shape the response.
 import Router from "@koa/router";
+import type { Context } from "koa";
 import { ScriptlogError } from "../errors.js";
 import { learningSummary } from "../analysis/recommendations.js";
 import type { RuleFilter } from "../projections/analysis.js";
 import { timestampMillis } from "../events/validation.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
+import type { EntriesJson } from "../service/queries.js";
 import { openApiDocument } from "./openapi.js";
 import { tokenName } from "./auth.js";
 import { Readable } from "node:stream";
@@ -116,13 +118,13 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   router.get("/api/logs/failures", (ctx) => {
     const q = parseQuery<{ limit: number; unfixed_only: boolean }>(querySchemas.failures, ctx.query);
     const failures = queries.failures(q.limit, q.unfixed_only);
-    ctx.body = { success: true, failures, count: failures.length };
+    jsonWithEntries(ctx, "failures", failures);
   });
 
   router.get("/api/logs/successes", (ctx) => {
     const q = parseQuery<{ limit: number }>(querySchemas.successes, ctx.query);
     const successes = queries.successes(q.limit);
-    ctx.body = { success: true, successes, count: successes.length };
+    jsonWithEntries(ctx, "successes", successes);
   });
 
   router.get("/api/logs/session/:session_id", (ctx) => {
@@ -177,6 +179,12 @@ export function logRoutes(service: ScriptlogService, live: LiveRoutes): Router {
   });
 
   return router;
+}
+
+/** `{"success":true,"<key>":[…],"count":n}` around entries already serialized: the same bytes as the object form. */
+function jsonWithEntries(ctx: Context, key: string, entries: EntriesJson): void {
+  ctx.type = "application/json";
+  ctx.body = `{"success":true,${JSON.stringify(key)}:${entries.json},"count":${entries.count}}`;
 }
 
 async function* take(lines: AsyncGenerator<string>, limit: number): AsyncGenerator<string> {

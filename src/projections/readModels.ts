@@ -78,6 +78,18 @@ const RECENT_CODES = 512;
 // from when they were projected, so a page of them is read back from the log but not derived again (~2–4 ms an
 // entry for a 150-line script). Older ones are derived on demand.
 const RECENT_ENTRY_FACTS = 5_000;
+// A page of entries is asked for again and again while little of it changes: each entry's JSON is kept with what
+// it showed that can change, and served as is while that holds. Bounded by characters (~8 KB an entry for a
+// 150-line script: two pages of 1,000).
+const SERVED_ENTRY_CHARS = 16 * 2 ** 20;
+
+/** An entry's JSON as served, with what it showed that later events can change. */
+interface ServedEntry {
+  json: string;
+  shown: string;
+  /** What its variant is found from (see attemptVariant), when it names an experiment. */
+  experiment: { session_id: string; experiment?: string; variant?: string } | null;
+}
 
 /** The last event applied: where a replay from a snapshot resumes. */
 export interface ReadModelsHead {
@@ -227,6 +239,38 @@ export class ReadModels {
       inferred_session_id: session === record.session_id ? null : session,
       variant: envelope.type === "AttemptFailed" || envelope.type === "AttemptSucceeded" ? attemptVariant(this.states.contexts, envelope.data) : null,
     });
+  }
+
+  /**
+   * The entry as JSON text: kept from when it was last served while nothing it shows has changed since, so a page
+   * asked for again reads nothing back from the log; the same text as JSON.stringify(entry(record)).
+   */
+  entryJson(record: AttemptRecord): string {
+    const served = this.servedEntries.get(record.log_id);
+    if (served && served.shown === this.shown(record, served.experiment)) return served.json;
+    const envelope = this.options.readEnvelope(record);
+    const json = JSON.stringify(this.entry(record, envelope));
+    const data = envelope.data as AttemptData;
+    const experiment = data.experiment === undefined ? null : { session_id: data.session_id, experiment: data.experiment, variant: data.variant };
+    this.servedEntries.set(record.log_id, { json, shown: this.shown(record, experiment), experiment });
+    return json;
+  }
+
+  private readonly servedEntries = new LRUCache<string, ServedEntry>({
+    maxSize: SERVED_ENTRY_CHARS,
+    sizeCalculation: (served) => served.json.length + served.shown.length,
+  });
+
+  /** What an entry shows that later events can change: its links and fixes (recorded or inferred), its session, its variant. */
+  private shown(record: AttemptRecord, experiment: ServedEntry["experiment"]): string {
+    return JSON.stringify([
+      record.previous_attempt_id,
+      record.fixed_by,
+      record.inferred_previous_attempt_id,
+      record.inferred_fixed_by,
+      effectiveSession(this.states.sessions, record.session_id),
+      experiment ? attemptVariant(this.states.contexts, experiment) : null,
+    ]);
   }
 
   /** Every read model as deterministic JSON data: the same log always gives the same bytes. */

@@ -22,11 +22,18 @@ import { summaryReport } from "../projections/summary.js";
 import { trendsReport, trendStatus, type TrendQuery, type TrendSettings } from "../projections/trends.js";
 import type { AttemptRecord } from "../projections/attempts.js";
 
+/** Entries as the text of a JSON array, and how many. */
+export interface EntriesJson {
+  json: string;
+  count: number;
+}
+
 export class LogQueries {
   /** `models` is asked each time: a snapshot loaded at start replaces the read models once. */
   constructor(
     private readonly models: () => ReadModels,
     private readonly entry: (record: AttemptRecord) => Record<string, unknown>,
+    private readonly entryJson: (record: AttemptRecord) => string,
   ) {}
 
   private get states() {
@@ -59,12 +66,18 @@ export class LogQueries {
     return { sent: this.states.alerts.sent, recent: recentAlerts(this.states.alerts, limit) };
   }
 
-  failures(limit: number, unfixedOnly: boolean) {
-    return recentFailures(this.states.failures, limit, unfixedOnly).map(this.entry);
+  /** The newest failures' entries, as a JSON array's text (a page of them is asked for often: see entryJson). */
+  failures(limit: number, unfixedOnly: boolean): EntriesJson {
+    return this.entriesJson(recentFailures(this.states.failures, limit, unfixedOnly));
   }
 
-  successes(limit: number) {
-    return recentSuccesses(this.states.successes, limit).map(this.entry);
+  /** The newest successes' entries, as a JSON array's text. */
+  successes(limit: number): EntriesJson {
+    return this.entriesJson(recentSuccesses(this.states.successes, limit));
+  }
+
+  private entriesJson(records: AttemptRecord[]): EntriesJson {
+    return { json: `[${records.map(this.entryJson).join(",")}]`, count: records.length };
   }
 
   session(sessionId: string) {

@@ -117,6 +117,7 @@ export class ScriptlogService implements LoopHost {
   readonly queries = new LogQueries(
     () => this.models,
     (record) => this.models.entry(record),
+    (record) => this.models.entryJson(record),
   );
   /** AUTO_CONTEXT's check after each attempt, when it is on. */
   private readonly autoContext: AutoContext | null;
