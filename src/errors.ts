@@ -26,6 +26,7 @@ export type ErrorCode =
   | "shutting_down"
   | "append_conflict"
   | "log_locked"
+  | "tokens_locked"
   | "log_corrupt"
   | "internal_error";
 

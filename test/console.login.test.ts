@@ -23,8 +23,8 @@ describe("web console sign-in (chromium)", function () {
 
   before(async () => {
     const events = path.join(tempDir(), "events");
-    readToken = createToken(`${events}.tokens.json`, "console", "read");
-    metricsToken = createToken(`${events}.tokens.json`, "prometheus", "metrics");
+    readToken = await createToken(`${events}.tokens.json`, "console", "read");
+    metricsToken = await createToken(`${events}.tokens.json`, "prometheus", "metrics");
     [server, browser] = await Promise.all([
       startInProcess(events),
       chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] }),

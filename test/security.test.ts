@@ -5,6 +5,7 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { RunningServer } from "../src/cli/serve.js";
 import { readConfig } from "../src/config.js";
+import lockfile from "proper-lockfile";
 import { createToken } from "../src/service/tokens.js";
 import { post, removeTempDirs, runCli, spawnServer, startInProcess, tempDir } from "./helpers/server.js";
 
@@ -47,10 +48,10 @@ describe("security: API tokens with scopes", function () {
     const events = path.join(tempDir(), "events");
     const tokensFile = `${events}.tokens.json`;
     tokens = {
-      read: createToken(tokensFile, "reader", "read"),
-      write: createToken(tokensFile, "ci-runner", "write"),
-      admin: createToken(tokensFile, "ops", "admin"),
-      metrics: createToken(tokensFile, "prometheus", "metrics"),
+      read: await createToken(tokensFile, "reader", "read"),
+      write: await createToken(tokensFile, "ci-runner", "write"),
+      admin: await createToken(tokensFile, "ops", "admin"),
+      metrics: await createToken(tokensFile, "prometheus", "metrics"),
     };
     const security = { ...readConfig({}, { eventsDir: events }).security, corsOrigins: ["https://app.example.com"] };
     server = await startInProcess(events, undefined, { security });
@@ -156,7 +157,7 @@ describe("security: API tokens with scopes", function () {
   it("limits failed attempts per client: after ten, 429 with Retry-After, even for a valid token", async () => {
     // A client of its own (X-Forwarded-For is not trusted, so every request here is the same client): a fresh server.
     const events = path.join(tempDir(), "events");
-    const valid = createToken(`${events}.tokens.json`, "reader", "read");
+    const valid = await createToken(`${events}.tokens.json`, "reader", "read");
     const own = await startInProcess(events);
     try {
       for (let i = 0; i < 10; i++) expect((await call(`${own.url}/api/logs/summary`, `slt_guess${i}`)).status).to.equal(401);
@@ -200,11 +201,29 @@ describe("security: tokens from the CLI, and who may serve without them", functi
     expect(JSON.parse((await runCli(["token", "list", "--events-dir", events, "--json"])).stdout).tokens).to.deep.equal([]);
   });
 
+  it("token create refuses with a clear error, leaving the file as it was, while another command holds the lock", async () => {
+    const events = path.join(tempDir(), "events");
+    const file = `${events}.tokens.json`;
+    await createToken(file, "first", "read");
+    const before = readFileSync(file, "utf8");
+    const release = await lockfile.lock(file, { realpath: false });
+    try {
+      const refused = await runCli(["token", "create", "--scope", "read", "--name", "second", "--events-dir", events]);
+      expect(refused.code).to.equal(2);
+      expect(refused.stderr).to.include("is being changed by another command");
+      expect(readFileSync(file, "utf8")).to.equal(before);
+    } finally {
+      await release();
+    }
+    expect((await runCli(["token", "create", "--scope", "read", "--name", "second", "--events-dir", events])).code).to.equal(0);
+    expect(JSON.parse((await runCli(["token", "list", "--events-dir", events, "--json"])).stdout).tokens).to.have.length(2);
+  });
+
   it("a revoked token is refused by a running server at once", async () => {
     const events = path.join(tempDir(), "events");
     const file = `${events}.tokens.json`;
-    const keep = createToken(file, "keep", "read");
-    const gone = createToken(file, "gone", "read");
+    const keep = await createToken(file, "keep", "read");
+    const gone = await createToken(file, "gone", "read");
     const server = await startInProcess(events);
     try {
       expect((await call(`${server.url}/api/logs/summary`, gone)).status).to.equal(200);

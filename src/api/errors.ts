@@ -30,6 +30,7 @@ const STATUS: Record<ErrorCode, number> = {
   shutting_down: 503,
   append_conflict: 503,
   log_locked: 503,
+  tokens_locked: 503,
   log_corrupt: 500,
   internal_error: 500,
 };

@@ -4,14 +4,14 @@ import type { Config } from "../config.js";
 import { ScriptlogError } from "../errors.js";
 import { createToken, isScope, readTokens, revokeToken, SCOPES } from "../service/tokens.js";
 
-export function tokenCreateCommand(config: Config, options: { scope: string; name: string; json?: boolean }): void {
+export async function tokenCreateCommand(config: Config, options: { scope: string; name: string; json?: boolean }): Promise<void> {
   if (!isScope(options.scope)) {
     throw new ScriptlogError("invalid_argument", `--scope must be one of ${SCOPES.join(", ")}, not '${options.scope.slice(0, 80)}'`, {
       scope: options.scope,
     });
   }
   const file = config.security.tokensFile;
-  const secret = createToken(file, options.name, options.scope);
+  const secret = await createToken(file, options.name, options.scope);
   if (options.json) console.log(JSON.stringify({ name: options.name, scope: options.scope, token: secret, tokens_file: file }));
   else {
     console.log(secret);
@@ -28,8 +28,8 @@ export function tokenListCommand(config: Config, options: { json?: boolean }): v
   for (const t of tokens) console.log(`${t.name}\t${t.scope}\t${t.created_at}`);
 }
 
-export function tokenRevokeCommand(config: Config, name: string, options: { json?: boolean }): void {
-  const revoked = revokeToken(config.security.tokensFile, name);
+export async function tokenRevokeCommand(config: Config, name: string, options: { json?: boolean }): Promise<void> {
+  const revoked = await revokeToken(config.security.tokensFile, name);
   if (options.json) console.log(JSON.stringify({ revoked: revoked.name, scope: revoked.scope }));
   else console.log(`revoked '${revoked.name}' (scope ${revoked.scope}); requests with it are refused from now on`);
 }

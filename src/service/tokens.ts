@@ -2,6 +2,7 @@
 // secret itself. The server re-reads it when it changes, so `scriptlog token create|revoke` take effect at once.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import lockfile from "proper-lockfile";
 import { ScriptlogError } from "../errors.js";
 
 export const SCOPES = ["read", "write", "admin", "metrics"] as const;
@@ -71,8 +72,37 @@ function writeTokens(file: string, tokens: StoredToken[]): void {
   renameSync(temp, file);
 }
 
+/**
+ * Runs a read-modify-write of the tokens file under its lock (`<file>.lock`), so two commands at once cannot
+ * each write the file without the other's change. A lock left by a killed command is taken over once stale.
+ */
+async function changingTokens<T>(file: string, change: () => T): Promise<T> {
+  const release = await lockfile
+    .lock(file, {
+      realpath: false, // the file need not exist yet
+      stale: 10_000,
+      // A change holds the lock for a millisecond or so: about 3 s of retries outwait any queue of them.
+      retries: { retries: 30, minTimeout: 10, maxTimeout: 100 },
+    })
+    .catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ELOCKED") throw err;
+      throw new ScriptlogError("tokens_locked", `${file} is being changed by another command (its lock ${file}.lock is held); try again`, {
+        file,
+      });
+    });
+  try {
+    return change();
+  } finally {
+    await release();
+  }
+}
+
 /** Adds a token and returns its secret, which is shown once and stored nowhere. */
-export function createToken(file: string, name: string, scope: Scope, now = new Date()): string {
+export function createToken(file: string, name: string, scope: Scope, now = new Date()): Promise<string> {
+  return changingTokens(file, () => addToken(file, name, scope, now));
+}
+
+function addToken(file: string, name: string, scope: Scope, now: Date): string {
   if (!TOKEN_NAME.test(name)) {
     throw new ScriptlogError("invalid_argument", `a token name is 1-64 letters, digits, '.', '_' or '-', not '${name.slice(0, 80)}'`, {
       name,
@@ -87,7 +117,11 @@ export function createToken(file: string, name: string, scope: Scope, now = new 
   return secret;
 }
 
-export function revokeToken(file: string, name: string): StoredToken {
+export function revokeToken(file: string, name: string): Promise<StoredToken> {
+  return changingTokens(file, () => removeToken(file, name));
+}
+
+function removeToken(file: string, name: string): StoredToken {
   const tokens = readTokens(file);
   const revoked = tokens.find((t) => t.name === name);
   if (!revoked) throw new ScriptlogError("not_found", `no token named '${name}' in ${file}`, { name });
