@@ -1,6 +1,7 @@
 // Replays a log directory into fresh read models without taking its lock: for rebuild, export and the
 // other commands that read beside a running server. Worker threads derive the attempts' facts ahead of the
 // projection (see factsAhead).
+import { availableParallelism } from "node:os";
 import { identity, lastValueFrom, takeWhile, tap } from "rxjs";
 import type { AnalyzerSettings } from "../projections/attemptFacts.js";
 import { projectReadModels, ReadModels } from "../projections/readModels.js";
@@ -22,7 +23,10 @@ export interface ReplayOptions {
   keepOpen?: boolean;
   /** Recent attempts whose entry facts are kept from projection (see ReadModels); 0 derives every entry on demand. */
   recentEntries?: number;
-  /** Worker threads deriving facts ahead; 0 derives them on the main thread. Default: one per spare core. */
+  /**
+   * Worker threads deriving facts ahead; 0 derives them on the main thread. Default: one per core, as the main
+   * thread, which only verifies and projects, leaves most of its core to them (a server keeps one core for requests).
+   */
   derivationWorkers?: number;
 }
 
@@ -36,7 +40,8 @@ export async function replayReadModels(eventsDir: string, options: ReplayOptions
     readEnvelope: (location) => reader.read(location),
     close: () => reader.close(),
   });
-  const pool = models.analyzer && options.derivationWorkers !== 0 ? new DerivationPool(options.derivationWorkers) : null;
+  const pool =
+    models.analyzer && options.derivationWorkers !== 0 ? new DerivationPool(options.derivationWorkers ?? availableParallelism()) : null;
   const ahead = pool ? factsAhead(pool, models) : null;
   try {
     await lastValueFrom(
