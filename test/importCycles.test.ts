@@ -1,19 +1,10 @@
 // Dependencies point one way: no module of src imports, directly or through others, a module that imports it
 // back. Type-only imports are left out: they vanish from the compiled code and order nothing at run time.
 import { expect } from "chai";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-
-const SRC = path.resolve(import.meta.dirname, "../../src");
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts") ? [full] : [];
-  });
-}
+import { sourceFiles, SRC } from "./helpers/sourceFiles.js";
 
 /** The modules of src that `file` needs at run time. */
 function runtimeImports(file: string): string[] {

@@ -1,7 +1,6 @@
 // Routes of the learning loop: context versions, experiments, and what a generator should use for a session.
 import Router from "@koa/router";
 import { ScriptlogError } from "../errors.js";
-import { contextStats, contextVersions, experimentList, experimentReport } from "../projections/contexts.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 import type { ExperimentBody, PublishBody } from "../service/contexts.js";
 import { tokenName } from "./auth.js";
@@ -18,6 +17,7 @@ import {
 export function contextRoutes(service: ScriptlogService): Router {
   const router = new Router();
   const contexts = service.contexts;
+  const queries = service.queries;
 
   router.post("/api/contexts", async (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
@@ -28,12 +28,12 @@ export function contextRoutes(service: ScriptlogService): Router {
 
   router.get("/api/contexts", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const versions = contextVersions(contexts.state);
+    const versions = queries.contextVersions();
     const { autoContext, autoIntervalMinutes, autoMinEvidenceSessions, experimentMinSessions, contextMaxRules, rulePoolSize } =
       contexts.settings;
     ctx.body = {
       success: true,
-      current: contexts.state.catalog.current,
+      current: queries.currentContextVersion(),
       contexts: versions,
       count: versions.length,
       auto_context: {
@@ -56,7 +56,7 @@ export function contextRoutes(service: ScriptlogService): Router {
   router.get("/api/contexts/:version", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
     const context = contexts.view(ctx.params.version);
-    ctx.body = { success: true, context, stats: contextStats(contexts.state, context.version) };
+    ctx.body = { success: true, context, stats: queries.contextStats(context.version) };
   });
 
   router.post("/api/contexts/:version/promote", async (ctx) => {
@@ -71,18 +71,18 @@ export function contextRoutes(service: ScriptlogService): Router {
     const body = parseBody<ExperimentBody>(startExperimentSchema, ctx.request.body);
     await contexts.startExperiment(body, tokenName(ctx));
     ctx.status = 201;
-    ctx.body = { success: true, experiment: experimentReport(contexts.state, body.id) };
+    ctx.body = { success: true, experiment: queries.experiment(body.id) };
   });
 
   router.get("/api/experiments", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    const experiments = experimentList(contexts.state);
+    const experiments = queries.experimentList();
     ctx.body = { success: true, experiments, count: experiments.length };
   });
 
   router.get("/api/experiments/:id", (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
-    ctx.body = { success: true, experiment: report(service, ctx.params.id) };
+    ctx.body = { success: true, experiment: queries.experiment(ctx.params.id) };
   });
 
   router.get("/api/experiments/:id/assignment", (ctx) => {
@@ -95,16 +95,10 @@ export function contextRoutes(service: ScriptlogService): Router {
   router.post("/api/experiments/:id/stop", async (ctx) => {
     parseQuery(querySchemas.none, ctx.query);
     const body = parseBody<{ promote_winner?: boolean }>(stopExperimentSchema, ctx.request.body);
-    report(service, ctx.params.id);
+    queries.experiment(ctx.params.id);
     await contexts.stopExperiment(ctx.params.id, { promoteWinner: body.promote_winner ?? false, recordedBy: tokenName(ctx) });
-    ctx.body = { success: true, experiment: report(service, ctx.params.id) };
+    ctx.body = { success: true, experiment: queries.experiment(ctx.params.id) };
   });
 
   return router;
-}
-
-function report(service: ScriptlogService, id: string) {
-  const found = experimentReport(service.contexts.state, id);
-  if (!found) throw new ScriptlogError("not_found", `no experiment '${id}'`, { experiment_id: id });
-  return found;
 }

@@ -8,7 +8,7 @@ import type { Socket } from "node:net";
 import type { Subscription } from "rxjs";
 import { ScriptlogError } from "../errors.js";
 import type { Envelope } from "../events/types.js";
-import { projectedMessages, storedMessages, type LiveMessage } from "../projections/liveMessages.js";
+import { projectedMessages, type LiveMessage } from "../projections/liveMessages.js";
 import type { ScriptlogService } from "../service/scriptlogService.js";
 
 export interface StreamOptions {
@@ -65,12 +65,12 @@ class StreamClient {
   async catchUp(service: ScriptlogService): Promise<void> {
     do {
       this.overflowed = false;
-      const through = service.models.seq;
+      const through = service.queries.seq;
       if (this.after < through) {
         for await (const line of service.rawEvents(this.after)) {
           const envelope = JSON.parse(line) as Envelope;
           if (envelope.seq > through || this.closed) break;
-          const text = storedMessages(envelope, service.models.states).map(formatMessage).join("");
+          const text = service.queries.storedMessages(envelope).map(formatMessage).join("");
           if (text && !this.res.write(text)) await new Promise((resolve) => this.res.once("drain", resolve).once("close", resolve));
         }
       }
@@ -131,7 +131,7 @@ export class EventStream {
   open(ctx: Context, after: number | null): void {
     if (this.closed) throw new ScriptlogError("not_ready", "the server is shutting down");
     if (!this.service.ready) throw new ScriptlogError("not_ready", "the log is still being replayed");
-    const head = this.service.models.seq;
+    const head = this.service.queries.seq;
     if (after !== null && after > head) {
       throw new ScriptlogError("invalid_argument", `Last-Event-ID ${after} is beyond this log's last event (seq ${head})`, {
         after,

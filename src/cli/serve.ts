@@ -85,7 +85,7 @@ export async function startServer(
     corsOrigins: config.security.corsOrigins,
     metrics,
   });
-  metrics.watchLag(() => service.log.chainHead.seq - service.models.seq);
+  metrics.watchLag(() => service.log.chainHead.seq - service.queries.seq);
   const counting = service.projected$.subscribe(({ envelope }) => {
     if (!service.ready) return; // replayed events were appended before this process started
     metrics.eventAppended(envelope.type);
@@ -131,7 +131,7 @@ export async function startServer(
     throw err;
   }
   watch.start();
-  log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.models.seq})`);
+  log(`scriptlog listening on ${url} (events: ${config.eventsDir}, seq ${service.queries.seq})`);
   return { url, service, stream, watch, alerter, stop };
 }
 

@@ -1,5 +1,5 @@
-// The web console: server-rendered pages at `/` beside the API under `/api`. Pages read the read models
-// through the service with the same query functions the API routes use; errors become HTML pages with the
+// The web console: server-rendered pages at `/` beside the API under `/api`. Pages ask the service's query
+// façade (src/service/queries.ts), as the API routes do, and only format; errors become HTML pages with the
 // status the API would give; every response carries a strict Content-Security-Policy.
 import Router from "@koa/router";
 import type { Context, Middleware, Next } from "koa";

@@ -1,9 +1,6 @@
 // Attempts: `/failures` and `/successes` with filters and paging, and `/log/:id`, one whole entry.
 import { ERROR_CATEGORIES } from "../../analysis/categorise.js";
 import { timestampMillis } from "../../events/validation.js";
-import { isFixed, type AttemptRecord } from "../../projections/attempts.js";
-import { sessionModels } from "../../projections/sessions.js";
-import { pageNewestFirst } from "../../projections/timeline.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { codeListing, failingLineOf, tracebackView } from "../code.js";
 import { plural, shortId, statusBadge, when } from "../format.js";
@@ -34,13 +31,12 @@ export function successesPage(service: ScriptlogService, rawQuery: RawQuery, ori
 }
 
 function attemptsPage(service: ScriptlogService, status: "failed" | "success", q: AttemptsQuery, origin: string): Html {
-  const states = service.models.states;
+  const queries = service.queries;
   const failed = status === "failed";
   const [path, title, section] = failed
     ? (["/failures", "Failures", "failures"] as const)
     : (["/successes", "Successes", "successes"] as const);
-  const timeline = failed ? states.failures : states.successes;
-  if (timeline.items.length === 0) {
+  if (queries.attemptCount(status) === 0) {
     return page({
       title,
       section,
@@ -48,16 +44,16 @@ function attemptsPage(service: ScriptlogService, status: "failed" | "success", q
         ${emptyState(`No ${title.toLowerCase()} yet`, firstAttemptAdvice(origin))}`,
     });
   }
-  const since = q.since === undefined ? undefined : timestampMillis(q.since);
-  const keep = (r: AttemptRecord) =>
-    (q.category === undefined || r.error_category === q.category) &&
-    (q.library === undefined || r.libraries.includes(q.library)) &&
-    (q.model === undefined || r.ai_model === q.model) &&
-    (q.fixed === undefined || isFixed(r) === (q.fixed === "fixed")) &&
-    (since === undefined || r.time >= since);
-  const { items, total } = pageNewestFirst(timeline, (q.page - 1) * PAGE_SIZE, PAGE_SIZE, keep);
-  const models = sessionModels(states.sessions).filter((m): m is string => m !== null);
-  const libraries = [...states.analysis.byLibrary.keys()].sort();
+  const filter = {
+    category: q.category,
+    library: q.library,
+    ai_model: q.model,
+    fixed: q.fixed === undefined ? undefined : q.fixed === "fixed",
+    since: q.since === undefined ? undefined : timestampMillis(q.since),
+  };
+  const { items, total } = queries.filteredAttempts(status, filter, (q.page - 1) * PAGE_SIZE, PAGE_SIZE);
+  const models = queries.aiModels();
+  const libraries = queries.libraries();
   const form = filterForm(
     path,
     html`${

@@ -35,7 +35,7 @@ export async function auditPage(service: ScriptlogService): Promise<Html> {
       ${fieldsTable("Chain head", [
         ["Events", number(head.seq)],
         ["Head hash", html`<code class="hash">${head.hash}</code>`],
-        ["Read models at seq", number(service.models.seq)],
+        ["Read models at seq", number(service.queries.seq)],
       ])}
     </section>
     <section aria-labelledby="checkpoint">

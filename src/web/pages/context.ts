@@ -1,9 +1,7 @@
 // Context `/context`: the AI context as the code-generating model receives it, its published versions with a
 // diff between any two, and each rule's evidence and effect (its pattern's failure rate with the rule in the
 // context and without it, and the failures that happened despite it).
-import { aiContext } from "../../analysis/recommendations.js";
-import { contextStats, contextVersions, ruleEffect, type ContextsState } from "../../projections/contexts.js";
-import { rankedRecommendations } from "../../projections/analysis.js";
+import type { LogQueries } from "../../service/queries.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { codeDiff, inlineCode, type DiffLayout } from "../code.js";
 import { number, percent, plural, query, shortId, when } from "../format.js";
@@ -23,18 +21,19 @@ interface ContextQuery {
   diff: DiffLayout;
 }
 
-type Version = ReturnType<typeof contextVersions>[number];
+type Version = ReturnType<LogQueries["contextVersions"]>[number];
+type Recommendation = ReturnType<LogQueries["recommendations"]>[number];
 
 const EFFECT_WORDS = { helps: "helps", no_effect: "no effect", insufficient_data: "not enough data" } as const;
 
 export function contextPage(service: ScriptlogService, rawQuery: Record<string, string | string[] | undefined>, origin: string): Html {
   const q = webQuery<ContextQuery>(webQuerySchemas.context, rawQuery);
-  const states = service.models.states;
-  const recommendations = rankedRecommendations(states.analysis);
-  const versions = contextVersions(states.contexts);
+  const queries = service.queries;
+  const recommendations = queries.recommendations();
+  const versions = queries.contextVersions();
   if (recommendations.length === 0 && versions.length === 0) {
     const advice =
-      states.failures.items.length === 0
+      queries.attemptCount("failed") === 0
         ? firstAttemptAdvice(origin)
         : html`<p>
             Rules come from patterns with a verified fix or seen more than once; none has enough evidence yet. Post the attempt that
@@ -47,18 +46,18 @@ export function contextPage(service: ScriptlogService, rawQuery: Record<string, 
         ${emptyState("No rules yet", advice)}`,
     });
   }
-  const { context, rules } = aiContext(recommendations, MAX_EXAMPLES, MAX_CHARS);
+  const { context, rules } = queries.aiContext({}, MAX_EXAMPLES, MAX_CHARS);
   const body = html`<h1>AI context</h1>
-    ${currentSection(states.contexts, versions, origin)}
+    ${currentSection(queries, versions, origin)}
     <section aria-labelledby="as-derived">
       <h2 id="as-derived">As derived from the log now</h2>
       <p>
-        What <code>GET /api/logs/ai-context</code> gives the model now (at seq ${number(service.models.seq)}):
+        What <code>GET /api/logs/ai-context</code> gives the model now (at seq ${number(service.queries.seq)}):
         ${plural(rules.length, "rule")} within ${number(MAX_CHARS)} characters.
       </p>
       <pre class="context"><code>${context}</code></pre>
     </section>
-    ${versionsSection(states.contexts, versions, q)}
+    ${versionsSection(queries, versions, q)}
     <section aria-labelledby="rules">
       <h2 id="rules">Rules: evidence and effect</h2>
       <p class="muted">
@@ -73,7 +72,7 @@ export function contextPage(service: ScriptlogService, rawQuery: Record<string, 
               ["Rule", "Evidence", "In versions", "Failure rate with it", "Without it", "Effect", "Failed despite it"],
               recommendations.map((r) =>
                 ruleRow(
-                  states.contexts,
+                  queries,
                   versions,
                   r,
                   rules.some((x) => x.id === r.id),
@@ -87,7 +86,7 @@ export function contextPage(service: ScriptlogService, rawQuery: Record<string, 
   return page({ title: "Context", section: "context", body });
 }
 
-function currentSection(state: ContextsState, versions: Version[], origin: string): Html {
+function currentSection(queries: LogQueries, versions: Version[], origin: string): Html {
   const current = versions.find((v) => v.status === "current");
   if (!current) {
     return html`<section aria-labelledby="current">
@@ -104,7 +103,7 @@ function currentSection(state: ContextsState, versions: Version[], origin: strin
       )}
     </section>`;
   }
-  const stats = contextStats(state, current.version);
+  const stats = queries.contextStats(current.version);
   return html`<section aria-labelledby="current">
     <h2 id="current">Current version <code>${current.version}</code></h2>
     <dl class="stats">
@@ -118,7 +117,7 @@ function currentSection(state: ContextsState, versions: Version[], origin: strin
   </section>`;
 }
 
-function versionsSection(state: ContextsState, versions: Version[], q: ContextQuery): Interpolation {
+function versionsSection(queries: LogQueries, versions: Version[], q: ContextQuery): Interpolation {
   if (versions.length === 0) return "";
   // By default: the newest version against the one it was derived from (or the one before it).
   const to = versions.find((v) => v.version === q.to) ?? versions[0];
@@ -129,7 +128,7 @@ function versionsSection(state: ContextsState, versions: Version[], q: ContextQu
     to;
   const options = versions.map((v) => ({ value: v.version, label: `${v.version} (${v.status})` }));
   const rows = versions.map((v) => {
-    const stats = contextStats(state, v.version);
+    const stats = queries.contextStats(v.version);
     const compare = v.parent_version
       ? html`<a href="/context${query({ from: v.parent_version, to: v.version })}#diff">diff from ${v.parent_version}</a>`
       : "";
@@ -181,8 +180,8 @@ function versionsSection(state: ContextsState, versions: Version[], q: ContextQu
     </section>`;
 }
 
-function ruleRow(state: ContextsState, versions: Version[], r: ReturnType<typeof rankedRecommendations>[number], inDerived: boolean): Html {
-  const effect = ruleEffect(state, r.id);
+function ruleRow(queries: LogQueries, versions: Version[], r: Recommendation, inDerived: boolean): Html {
+  const effect = queries.ruleEffect(r.id);
   const containing = versions.filter((v) => v.rule_ids.includes(r.id)).map((v) => html`<a href="#version-${v.version}">${v.version}</a>`);
   const side = (s: typeof effect.with_rule) => rateWithInterval({ successes: s.failures, n: s.attempts, rate: s.rate, ci95: s.ci95 });
   const verdict: Interpolation = html`<span class="tag effect-${effect.verdict}">${EFFECT_WORDS[effect.verdict]}</span>${

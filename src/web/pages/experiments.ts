@@ -2,9 +2,7 @@
 // its Wilson 95% interval, the probability of being best, and the decision with its stated test — no verdict
 // before every variant has the sessions the experiment asked for.
 import { ALPHA, type Decision } from "../../analysis/experiments.js";
-import { ScriptlogError } from "../../errors.js";
 import type { Experiment } from "../../decider/contexts.js";
-import { experimentReport } from "../../projections/contexts.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { number, percent, query, when } from "../format.js";
 import { html, join, type Html } from "../html.js";
@@ -36,16 +34,14 @@ export function decisionText(decision: Decision, variants: Array<{ name: string;
  * draws of the probability of being best (milliseconds each), so that lists of experiments stay cheap.
  */
 export function experimentBrief(service: ScriptlogService, experiment: Experiment) {
-  const tallies = service.models.states.contexts.experiments.get(experiment.id)?.byVariant;
   return {
-    variants: experiment.variants.map((v) => ({ name: v.name, sessions: tallies?.get(v.name)?.sessions ?? 0 })),
+    variants: service.queries.variantSessions(experiment),
     decision: service.contexts.decision(experiment.id),
   };
 }
 
 export function experimentsPage(service: ScriptlogService, origin: string): Html {
-  const state = service.models.states.contexts;
-  const experiments = [...state.catalog.experiments.values()].reverse();
+  const experiments = service.queries.experiments();
   if (experiments.length === 0) {
     return page({
       title: "Experiments",
@@ -91,8 +87,7 @@ export function experimentsPage(service: ScriptlogService, origin: string): Html
 }
 
 export function experimentPage(service: ScriptlogService, id: string): Html {
-  const report = experimentReport(service.models.states.contexts, id);
-  if (!report) throw new ScriptlogError("not_found", `no experiment '${id}'`, { experiment_id: id });
+  const report = service.queries.experiment(id);
   const variantRows = report.variants.map(
     (v) =>
       html`<tr>

@@ -1,12 +1,9 @@
 // Overview `/`: totals and rates, the daily success rate with its interval, top patterns, latest failures.
 import { wilson } from "../../analysis/stats.js";
 import type { LiveRoutes } from "../../api/routes.js";
-import { trendsReport, trendVerdict, type TrendSettings, type TrendVerdict } from "../../projections/trends.js";
-import { rankedPatterns } from "../../projections/analysis.js";
-import { recentFailures } from "../../projections/failures.js";
-import { summaryReport } from "../../projections/summary.js";
+import type { TrendSettings, TrendVerdict } from "../../projections/trends.js";
+import type { LogQueries } from "../../service/queries.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
-import { findAnomalies } from "../../projections/anomalies.js";
 import { number, percent, plural, query, shortId } from "../format.js";
 import { html, join, type Html } from "../html.js";
 import { emptyState, firstAttemptAdvice, page } from "../layout.js";
@@ -18,10 +15,10 @@ import { dataTable, numeric } from "../table.js";
 const CHART_DAYS = 90;
 
 export function overviewPage(service: ScriptlogService, origin: string, live: LiveRoutes): Html {
-  const { summary: counts, sessions, analysis, failures, trends } = service.models.states;
+  const queries = service.queries;
   const now = new Date();
-  const summary = summaryReport(counts, sessions.totals, now);
   const settings: TrendSettings = { alpha: live.detection.trendAlpha, minAttempts: live.detection.trendMinAttempts };
+  const summary = queries.summary(now, settings);
   if (summary.total_attempts === 0) {
     return page({
       title: "Overview",
@@ -30,8 +27,8 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
         ${emptyState("Nothing recorded yet", firstAttemptAdvice(origin))}`,
     });
   }
-  const points = dailyRates(service, settings, counts.days, now.getTime());
-  const verdict = trendVerdict(trends.series[0].get("all"), now.getTime(), settings);
+  const points = dailyRates(queries, settings, now.getTime());
+  const verdict = queries.trendVerdict(now.getTime(), settings);
   // New attempts and fixes, told by the stream at /live, make htmx fetch this page again and swap in the live region.
   const body = html`<h1>Overview</h1>
     <div hx-ext="sse" sse-connect="/live">
@@ -56,12 +53,12 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
         </section>
         <section aria-labelledby="latest">
           <h2 id="latest">Latest failures</h2>
-          ${attemptTable(recentFailures(failures, 8, false), "The latest failed attempts")}
+          ${attemptTable(queries.latestFailures(8, false), "The latest failed attempts")}
           <p><a href="/failures">All failures →</a> <span class="muted">Updates as attempts arrive.</span></p>
         </section>
       </div>
     </div>
-    ${anomaliesSection(service, live, now.getTime())} ${experimentsSection(service)}
+    ${anomaliesSection(queries, live, now.getTime())} ${experimentsSection(service)}
     <section aria-labelledby="daily">
       <h2 id="daily">Daily success rate</h2>
       ${rateChart(points, `Daily success rate over ${points.length} days, with its 95% Wilson interval as a band`)}
@@ -100,7 +97,7 @@ export function overviewPage(service: ScriptlogService, origin: string, live: Li
     </section>
     <section aria-labelledby="top-patterns">
       <h2 id="top-patterns">Top patterns</h2>
-      ${patternTable(rankedPatterns(analysis).slice(0, 8), "The most frequent error patterns")}
+      ${patternTable(queries.patterns({}).slice(0, 8), "The most frequent error patterns")}
       <p><a href="/patterns">All patterns →</a></p>
     </section>`;
   return page({ title: "Overview", section: "overview", body });
@@ -114,8 +111,8 @@ function ciText(successes: number, attempts: number): string | undefined {
 const ANOMALY_WORDS = { spike: "spike", new_pattern: "new pattern", regression: "regression" } as const;
 
 /** Anomalies of the window ending now, as GET /api/logs/anomalies finds them. */
-function anomaliesSection(service: ScriptlogService, live: LiveRoutes, now: number): Html {
-  const anomalies = findAnomalies(service.models.states, now, live.detection);
+function anomaliesSection(queries: LogQueries, live: LiveRoutes, now: number): Html {
+  const anomalies = queries.anomalies(now, live.detection);
   const hours = live.detection.windowMs / 3_600_000;
   const window = hours >= 1 ? plural(Math.round(hours), "hour") : plural(Math.round(live.detection.windowMs / 60_000), "minute");
   return html`<section aria-labelledby="anomalies">
@@ -152,7 +149,7 @@ function anomaliesSection(service: ScriptlogService, live: LiveRoutes, now: numb
 }
 
 function experimentsSection(service: ScriptlogService): Html {
-  const running = [...service.models.states.contexts.catalog.experiments.values()].filter((e) => e.stopped_at === null).reverse();
+  const running = service.queries.runningExperiments();
   return html`<section aria-labelledby="running">
     <h2 id="running">Running experiments</h2>
     ${
@@ -189,18 +186,9 @@ function trendStat(verdict: TrendVerdict, settings: TrendSettings): Html {
   return stat("Trend", STATUS_WORDS[verdict.status], detail, `trend ${verdict.status}`);
 }
 
-/** The trends read model's daily points, from the first day with attempts (at most CHART_DAYS before the last). */
-function dailyRates(service: ScriptlogService, settings: TrendSettings, days: Map<string, [number, number]>, now: number): RatePoint[] {
-  const last = [...days.keys()].sort().pop();
-  if (last === undefined) return [];
-  const since = Date.parse(`${last}T00:00:00Z`) - (CHART_DAYS - 1) * 86_400_000;
-  const first = Math.max(since, Date.parse(`${[...days.keys()].sort()[0]}T00:00:00Z`));
-  const report = trendsReport(
-    service.models.states.trends,
-    { bucket: "day", since: first, until: Date.parse(`${last}T00:00:00Z`) },
-    now,
-    settings,
-  );
-  const all = report?.series.find((s) => s.key === "all");
-  return (all?.points ?? []).map((p) => ({ day: p.start.slice(0, 10), attempts: p.attempts, rate: p.success_rate, interval: p.ci95 }));
+/** The daily points of the chart, from the first day with attempts (at most CHART_DAYS before the last). */
+function dailyRates(queries: LogQueries, settings: TrendSettings, now: number): RatePoint[] {
+  return queries
+    .dailySuccessRates(CHART_DAYS, now, settings)
+    .map((p) => ({ day: p.start.slice(0, 10), attempts: p.attempts, rate: p.success_rate, interval: p.ci95 }));
 }

@@ -1,10 +1,6 @@
 // Patterns `/patterns` (filters, sort) and `/patterns/:fingerprint`, an issue-tracker page for one pattern.
 import { ERROR_CATEGORIES } from "../../analysis/categorise.js";
 import { MIN_SLIP_SESSIONS } from "../../analysis/recommendations.js";
-import { ScriptlogError } from "../../errors.js";
-import { filteredPatterns, rankedPatterns, rankedRecommendations, type PatternGroup } from "../../projections/analysis.js";
-import { effectiveSession, sessionSummary, sessionView } from "../../projections/sessions.js";
-import { dailyCounts } from "../../projections/timeline.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { number, percent, plural, shortId, when } from "../format.js";
 import { html, type Html } from "../html.js";
@@ -26,8 +22,8 @@ const SORTS = { count: "failures", sessions: "sessions", last_seen: "last seen" 
 
 export function patternsPage(service: ScriptlogService, rawQuery: Record<string, string | string[] | undefined>, origin: string): Html {
   const q = webQuery<PatternsQuery>(webQuerySchemas.patterns, rawQuery);
-  const states = service.models.states;
-  if (states.analysis.byPattern.size === 0) {
+  const queries = service.queries;
+  if (!queries.hasPatterns()) {
     return page({
       title: "Patterns",
       section: "patterns",
@@ -35,13 +31,10 @@ export function patternsPage(service: ScriptlogService, rawQuery: Record<string,
         ${emptyState("No failures yet", firstAttemptAdvice(origin))}`,
     });
   }
-  const patterns = filteredPatterns(states, q);
+  const patterns = queries.patterns(q);
   if (q.sort === "sessions") patterns.sort((a, b) => b.sessions - a.sessions || b.count - a.count);
   if (q.sort === "last_seen") patterns.sort((a, b) => (a.last_seen < b.last_seen ? 1 : a.last_seen > b.last_seen ? -1 : 0));
-  const libraries = [...states.analysis.byLibrary.values()]
-    .filter((l) => l.failures > 0)
-    .map((l) => l.library)
-    .sort();
+  const libraries = queries.failingLibraries();
   const form = filterForm(
     "/patterns",
     html`${select(
@@ -71,35 +64,10 @@ export function patternsPage(service: ScriptlogService, rawQuery: Record<string,
   return filteredPage("Patterns", "patterns", form, results);
 }
 
-/** The pattern a fingerprint belongs to. */
-function groupOf(service: ScriptlogService, fingerprint: string): PatternGroup {
-  for (const g of service.models.states.analysis.byPattern.values()) if (g.fingerprints.has(fingerprint)) return g;
-  throw new ScriptlogError("not_found", `no pattern with fingerprint '${fingerprint}'`, { fingerprint });
-}
-
 const EXAMPLE_SESSIONS = 10;
 
 export function patternPage(service: ScriptlogService, fingerprint: string): Html {
-  const states = service.models.states;
-  const group = groupOf(service, fingerprint);
-  const ranked = rankedPatterns(states.analysis).find((p) => p.pattern === group.pattern)!;
-  const rule = rankedRecommendations(states.analysis).find((r) => r.patterns.includes(group.pattern));
-  const ofPattern = (r: { pattern: string | null }) => r.pattern === group.pattern;
-  const days = dailyCounts(states.failures, ofPattern);
-
-  // Per fingerprint (where in the script it was raised) and the latest sessions it ended up in.
-  const byFingerprint = new Map<string, { count: number; latest: string }>();
-  const sessionIds: string[] = [];
-  for (let i = states.failures.items.length - 1; i >= 0; i--) {
-    const r = states.failures.items[i];
-    if (!ofPattern(r)) continue;
-    const f = byFingerprint.get(r.fingerprint ?? "");
-    if (f) f.count++;
-    else byFingerprint.set(r.fingerprint ?? "", { count: 1, latest: r.log_id });
-    const session = effectiveSession(states.sessions, r.session_id);
-    if (sessionIds.length < EXAMPLE_SESSIONS && !sessionIds.includes(session)) sessionIds.push(session);
-  }
-  const sessions = sessionIds.map((id) => sessionSummary(sessionView(states.sessions, id)!));
+  const { group, ranked, rule, days, byFingerprint, sessions } = service.queries.patternDetail(fingerprint, EXAMPLE_SESSIONS);
 
   const body = html`<p class="crumbs"><a href="/patterns">Patterns</a> ›</p>
     <h1 class="pattern-title">${group.pattern}</h1>

@@ -1,17 +1,8 @@
 // Sessions `/sessions` (filters, paging) and `/sessions/:id`: the story of one script from failure to fix.
 import type { TracebackFrame } from "../../analysis/traceback.js";
 import type { FixStrategy } from "../../analysis/fixStrategy.js";
-import { ScriptlogError } from "../../errors.js";
 import { timestampMillis } from "../../events/validation.js";
-import { contextVersions, sessionGeneration, type ContextsState } from "../../projections/contexts.js";
-import {
-  effectiveSession,
-  listSessions,
-  sessionModels,
-  sessionSummary,
-  sessionView,
-  type SessionView,
-} from "../../projections/sessions.js";
+import { sessionSummary } from "../../projections/sessions.js";
 import type { ScriptlogService } from "../../service/scriptlogService.js";
 import { codeDiff, codeListing, failingLineOf, tracebackView, type DiffLayout } from "../code.js";
 import { plural, shortId, statusBadge, when } from "../format.js";
@@ -40,19 +31,10 @@ interface SessionsQuery {
   page: number;
 }
 
-/** The context version a session was generated with (its first attempt that names one), or null. */
-function contextOf(contexts: ContextsState, view: SessionView): string | null {
-  for (const a of view.attempts) {
-    const version = sessionGeneration(contexts, a.session_id).context_version;
-    if (version !== null) return version;
-  }
-  return null;
-}
-
 export function sessionsPage(service: ScriptlogService, rawQuery: Record<string, string | string[] | undefined>, origin: string): Html {
   const q = webQuery<SessionsQuery>(webQuerySchemas.sessions, rawQuery);
-  const { sessions: state, contexts } = service.models.states;
-  if (state.byId.size === 0) {
+  const queries = service.queries;
+  if (!queries.hasSessions()) {
     return page({
       title: "Sessions",
       section: "sessions",
@@ -66,21 +48,10 @@ export function sessionsPage(service: ScriptlogService, rawQuery: Record<string,
     since: q.since === undefined ? undefined : timestampMillis(q.since),
     until: q.until === undefined ? undefined : timestampMillis(q.until),
   };
-  const offset = (q.page - 1) * PAGE_SIZE;
-  let { sessions, total } = listSessions(state, filter, offset, PAGE_SIZE);
-  if (q.context !== undefined) {
-    // The sessions read model does not know contexts: filter its whole ordered list by the contexts read model.
-    // Only sessions with an attempt that named a context can have one: find those first, not ask every session.
-    const wanted = q.context === NO_CONTEXT ? null : q.context;
-    const named = new Set([...contexts.sessions.keys()].map((id) => effectiveSession(state, id)));
-    const kept = listSessions(state, filter, 0, state.byId.size).sessions.filter((s) =>
-      named.has(s.session_id) ? contextOf(contexts, s) === wanted : wanted === null,
-    );
-    total = kept.length;
-    sessions = kept.slice(offset, offset + PAGE_SIZE);
-  }
-  const models = sessionModels(state).filter((m): m is string => m !== null);
-  const versions = contextVersions(contexts);
+  const context = q.context === NO_CONTEXT ? null : q.context;
+  const { sessions, total } = queries.sessions(filter, context, (q.page - 1) * PAGE_SIZE, PAGE_SIZE);
+  const models = queries.aiModels();
+  const versions = queries.contextVersions();
   const form = filterForm(
     "/sessions",
     html`${select(
@@ -108,7 +79,7 @@ export function sessionsPage(service: ScriptlogService, rawQuery: Record<string,
       <label>Started before <input type="date" name="until" value="${q.until?.slice(0, 10) ?? ""}" /></label>`,
   );
   const params = { resolved: q.resolved, model: q.model, context: q.context, since: q.since, until: q.until };
-  const rows = sessions.map((view) => ({ ...sessionSummary(view), view, context: contextOf(contexts, view) }));
+  const rows = sessions.map((view) => ({ ...sessionSummary(view), view, context: queries.sessionContext(view) }));
   const results = sessions.length
     ? html`${sessionTable(rows, "Sessions, latest started first", {
         columns: ["First error", "Model", "Context"],
@@ -155,8 +126,7 @@ export interface EntryView {
 }
 
 export function sessionPage(service: ScriptlogService, id: string, layout: DiffLayout): Html {
-  const view = sessionView(service.models.states.sessions, id);
-  if (!view) throw new ScriptlogError("not_found", `no session '${id}'`, { session_id: id });
+  const view = service.queries.sessionView(id);
   const summary = sessionSummary(view);
   const entries = view.attempts.map((r) => service.entry(r) as unknown as EntryView);
   const number_ = new Map(entries.map((e, i) => [e.log_id, i + 1]));
@@ -165,7 +135,7 @@ export function sessionPage(service: ScriptlogService, id: string, layout: DiffL
       ? html`<a href="#attempt-${number_.get(logId)}">attempt ${number_.get(logId)}</a>`
       : html`<a href="${logHref(logId)}">${shortId(logId)}</a>`;
   const first = entries[0];
-  const context = contextOf(service.models.states.contexts, view);
+  const context = service.queries.sessionContext(view);
   const body = html`<p class="crumbs"><a href="/sessions">Sessions</a> ›</p>
     <h1>Session <code>${shortId(view.session_id)}</code></h1>
     ${view.session_id !== id ? html`<p class="note">Reached through <code>${id}</code>, an attempt's own session that inference joined to this one.</p>` : ""}
