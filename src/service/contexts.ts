@@ -22,6 +22,8 @@ export interface LoopHost {
   readonly log: Pick<EventStore, "catchUp" | "chainHead">;
   appendDecided(drafts: EventDraft[]): Promise<StoredEvent[]>;
   untilProjected(seq: number): Promise<unknown>;
+  /** Resolves once the read models hold every write acknowledged so far (they follow the log a moment later). */
+  untilCaughtUp(): Promise<unknown>;
 }
 
 export interface PublishBody {
@@ -194,7 +196,9 @@ export class ContextCommands {
   }
 
   private serially<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.last.then(task);
+    // Commands decide from the read models (the rule pool, the catalog): first they must hold every attempt
+    // acknowledged before the command, or the same request could publish a context without its latest evidence.
+    const result = this.last.then(() => this.host.untilCaughtUp()).then(task);
     this.last = result.catch(() => undefined);
     return result;
   }

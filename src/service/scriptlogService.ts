@@ -248,6 +248,13 @@ export class ScriptlogService implements LoopHost {
     });
   }
 
+  /** Resolves once the read models hold every event acknowledged so far (rejects if they stopped following the log). */
+  untilCaughtUp(): Promise<void> {
+    return this.projection.until(this.writeState.seq).catch((err: Error) => {
+      throw new ScriptlogError("log_unavailable", `the read models stopped following the log: ${err.message}`);
+    });
+  }
+
   /** Resolves once the read models have projected the event at `seq`. */
   untilProjected(seq: number): Promise<unknown> {
     if (this.models.seq >= seq) return Promise.resolve();
