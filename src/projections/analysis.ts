@@ -19,14 +19,38 @@ export interface ErrorGroup {
   example_log_id: string;
 }
 
-/** What one session saw of a pattern: the unit rules are ranked by (retries within a session count once). */
-export interface SessionEvidence {
-  failures: number;
-  fixed: number;
+/**
+ * What one session saw of a pattern: the unit rules are ranked by (retries within a session count once). There is
+ * one per session and pattern, so it refers to its latest failure rather than holding a copy of its timestamp.
+ */
+export class SessionEvidence {
+  constructor(
+    /** Its latest failure of the pattern; from a snapshot, that failure's timestamp. */
+    private latest: AttemptRecord | string,
+    /** The ai_model of its first failure of the pattern. */
+    readonly ai_model: string | null,
+    public failures = 1,
+    public fixed = 0,
+  ) {}
+
   /** Timestamp of its latest failure of the pattern. */
-  last: string;
-  /** The ai_model of its first failure of the pattern. */
-  ai_model: string | null;
+  get last(): string {
+    return typeof this.latest === "string" ? this.latest : this.latest.timestamp;
+  }
+
+  /** Counts another failure of the pattern in the session. */
+  failed(record: AttemptRecord): void {
+    this.failures++;
+    if (record.timestamp > this.last) this.latest = record;
+  }
+
+  toJSON() {
+    return { failures: this.failures, fixed: this.fixed, last: this.last, ai_model: this.ai_model };
+  }
+
+  static fromJSON(json: ReturnType<SessionEvidence["toJSON"]>): SessionEvidence {
+    return new SessionEvidence(json.last, json.ai_model, json.failures, json.fixed);
+  }
 }
 
 export interface PatternGroup {
@@ -164,10 +188,8 @@ function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">[
   group.count++;
   const sessionId = derived.session;
   const session = group.sessions.get(sessionId);
-  if (session) {
-    session.failures++;
-    if (record.timestamp > session.last) session.last = record.timestamp;
-  } else group.sessions.set(sessionId, { failures: 1, fixed: 0, last: record.timestamp, ai_model: record.ai_model });
+  if (session) session.failed(record);
+  else group.sessions.set(sessionId, new SessionEvidence(record, record.ai_model));
   group.fingerprints.add(derived.fingerprint);
   if (derived.slip) group.slips++;
   if (record.timestamp < group.first_seen) group.first_seen = record.timestamp;
@@ -265,7 +287,7 @@ export const analysisProjection: Projection<AnalysisState, any> = {
     byCategory: new Map(json.by_error_category.map((g: ErrorGroup) => [g.key, { ...g }])),
     byPattern: new Map(
       json.by_pattern.map((g: any) => [g.pattern, {
-        ...g, sessions: new Map(g.sessions.map(([id, e]: [string, SessionEvidence]) => [id, { ...e }])), fingerprints: new Set(g.fingerprints), suggestions: new Map(g.suggestions), libraries: new Map(g.libraries), changes: new Map(g.changes),
+        ...g, sessions: new Map(g.sessions.map(([id, e]: [string, ReturnType<SessionEvidence["toJSON"]>]) => [id, SessionEvidence.fromJSON(e)])), fingerprints: new Set(g.fingerprints), suggestions: new Map(g.suggestions), libraries: new Map(g.libraries), changes: new Map(g.changes),
       }]),
     ),
     byLibrary: new Map(

@@ -7,7 +7,8 @@ import type { Projected } from "./derive.js";
 import { deriveFailure, deriveSuccess, type DerivedAttempt, type DerivedFailure } from "./attemptFacts.js";
 import type { Projection } from "./projection.js";
 
-export interface AttemptRecord {
+/** An attempt's record as snapshots hold it (and as it was held before records were packed). */
+export interface AttemptRecordJSON {
   log_id: string;
   session_id: string;
   status: "failed" | "success";
@@ -36,28 +37,134 @@ export interface AttemptRecord {
   inferred_fixed_by: string | null;
 }
 
-/** Fixed by a recorded fix or an inferred one. */
-export const isFixed = (r: AttemptRecord) => r.fixed_by !== null || r.inferred_fixed_by !== null;
-
-export interface AttemptsState {
-  byId: Map<string, AttemptRecord>;
-}
-
-// Few distinct values, many attempts: share one string instance per value.
-const interned = new Map<string, string>();
-function intern(value: string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  let shared = interned.get(value);
-  if (shared === undefined) interned.set(value, (shared = value));
-  return shared;
-}
-
+// Few distinct sets, many attempts: share one frozen array per set.
 const internedLists = new Map<string, readonly string[]>();
 function internList(values: readonly string[]): readonly string[] {
   const key = values.join("\n");
   let shared = internedLists.get(key);
   if (shared === undefined) internedLists.set(key, (shared = Object.freeze([...values])));
   return shared;
+}
+
+/** What many attempts have in common: status, ai_model and error. One shared object per distinct combination. */
+interface AttemptKind {
+  status: "failed" | "success";
+  ai_model: string | null;
+  error_type: string | null;
+  error_category: string | null;
+  pattern: string | null;
+}
+
+const kinds = new Map<string, AttemptKind>();
+function kindOf(r: AttemptKind): AttemptKind {
+  const key = JSON.stringify([r.status, r.ai_model, r.error_type, r.error_category, r.pattern]);
+  let kind = kinds.get(key);
+  if (kind === undefined) {
+    kind = { status: r.status, ai_model: r.ai_model, error_type: r.error_type, error_category: r.error_category, pattern: r.pattern };
+    kinds.set(key, kind);
+  }
+  return kind;
+}
+
+/**
+ * One per attempt, so a server holds millions: the fields many attempts share live in one AttemptKind, and the
+ * timestamp is kept only when it is not the ISO form of `time` (which gives it back). Reads like
+ * AttemptRecordJSON; toJSON gives that shape, field for field, so snapshots are unchanged.
+ */
+export class AttemptRecord implements AttemptRecordJSON {
+  readonly log_id: string;
+  readonly session_id: string;
+  readonly time: number;
+  readonly seq: number;
+  readonly file: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly code_hash: string;
+  previous_attempt_id: string | null;
+  readonly fingerprint: string | null;
+  readonly failing_from: number;
+  readonly failing_to: number;
+  readonly libraries: readonly string[];
+  fixed_by: string | null;
+  inferred_previous_attempt_id: string | null;
+  inferred_fixed_by: string | null;
+  private readonly kind: AttemptKind;
+  /** The timestamp as sent, when the ISO form of `time` would not give it back; null when it would. */
+  private readonly sentTimestamp: string | null;
+
+  constructor(r: AttemptRecordJSON) {
+    this.log_id = r.log_id;
+    this.session_id = r.session_id;
+    this.time = r.time;
+    this.seq = r.seq;
+    this.file = r.file;
+    this.offset = r.offset;
+    this.length = r.length;
+    this.code_hash = r.code_hash;
+    this.previous_attempt_id = r.previous_attempt_id;
+    this.fingerprint = r.fingerprint;
+    this.failing_from = r.failing_from;
+    this.failing_to = r.failing_to;
+    this.libraries = internList(r.libraries);
+    this.fixed_by = r.fixed_by;
+    this.inferred_previous_attempt_id = r.inferred_previous_attempt_id;
+    this.inferred_fixed_by = r.inferred_fixed_by;
+    this.kind = kindOf(r);
+    this.sentTimestamp = Number.isFinite(r.time) && new Date(r.time).toISOString() === r.timestamp ? null : r.timestamp;
+  }
+
+  get status() {
+    return this.kind.status;
+  }
+  get timestamp() {
+    return this.sentTimestamp ?? new Date(this.time).toISOString();
+  }
+  get ai_model() {
+    return this.kind.ai_model;
+  }
+  get error_type() {
+    return this.kind.error_type;
+  }
+  get error_category() {
+    return this.kind.error_category;
+  }
+  get pattern() {
+    return this.kind.pattern;
+  }
+
+  toJSON(): AttemptRecordJSON {
+    return {
+      log_id: this.log_id,
+      session_id: this.session_id,
+      status: this.status,
+      timestamp: this.timestamp,
+      time: this.time,
+      seq: this.seq,
+      file: this.file,
+      offset: this.offset,
+      length: this.length,
+      code_hash: this.code_hash,
+      ai_model: this.ai_model,
+      previous_attempt_id: this.previous_attempt_id,
+      error_type: this.error_type,
+      error_category: this.error_category,
+      pattern: this.pattern,
+      fingerprint: this.fingerprint,
+      failing_from: this.failing_from,
+      failing_to: this.failing_to,
+      libraries: this.libraries,
+      fixed_by: this.fixed_by,
+      inferred_previous_attempt_id: this.inferred_previous_attempt_id,
+      inferred_fixed_by: this.inferred_fixed_by,
+    };
+  }
+}
+
+/** Fixed by a recorded fix or an inferred one. */
+export const isFixed = (r: AttemptRecord) => r.fixed_by !== null || r.inferred_fixed_by !== null;
+
+export interface AttemptsState {
+  byId: Map<string, AttemptRecord>;
 }
 
 /** The record of a newly recorded attempt (made while deriving, so every projection shares the one object). */
@@ -67,7 +174,7 @@ export function newRecord(
   derived: DerivedFailure | DerivedAttempt,
 ): AttemptRecord {
   const failure = envelope.type === "AttemptFailed" ? (derived as DerivedFailure) : null;
-  return {
+  return new AttemptRecord({
     log_id: envelope.data.log_id,
     session_id: envelope.data.session_id,
     status: failure ? "failed" : "success",
@@ -78,19 +185,19 @@ export function newRecord(
     offset: location.offset,
     length: location.length,
     code_hash: derived.code_hash,
-    ai_model: intern(envelope.data.ai_model),
+    ai_model: envelope.data.ai_model ?? null,
     previous_attempt_id: null,
-    error_type: intern(failure?.error_type),
-    error_category: intern(failure?.error_category),
-    pattern: intern(failure?.pattern),
+    error_type: failure?.error_type ?? null,
+    error_category: failure?.error_category ?? null,
+    pattern: failure?.pattern ?? null,
     fingerprint: failure?.fingerprint ?? null,
     failing_from: failure?.failing_span?.[0] ?? 0,
     failing_to: failure?.failing_span?.[1] ?? 0,
-    libraries: internList(derived.libraries),
+    libraries: derived.libraries,
     fixed_by: null,
     inferred_previous_attempt_id: null,
     inferred_fixed_by: null,
-  };
+  });
 }
 
 function add(state: AttemptsState, { derived }: Projected<"AttemptFailed" | "AttemptSucceeded">): AttemptsState {
@@ -100,7 +207,7 @@ function add(state: AttemptsState, { derived }: Projected<"AttemptFailed" | "Att
   return state;
 }
 
-export const attemptsProjection: Projection<AttemptsState, AttemptRecord[]> = {
+export const attemptsProjection: Projection<AttemptsState, AttemptRecordJSON[]> = {
   name: "attempts",
   version: 3,
   initial: () => ({ byId: new Map() }),
@@ -118,15 +225,9 @@ export const attemptsProjection: Projection<AttemptsState, AttemptRecord[]> = {
       return state;
     },
   },
+  // Each record becomes AttemptRecordJSON as it is stringified (its toJSON), not all at once.
   toJSON: (state) => [...state.byId.values()],
-  fromJSON: (records) => ({
-    byId: new Map(
-      records.map((r) => [
-        r.log_id,
-        { ...r, ai_model: intern(r.ai_model), error_type: intern(r.error_type), error_category: intern(r.error_category), pattern: intern(r.pattern), libraries: internList(r.libraries) },
-      ]),
-    ),
-  }),
+  fromJSON: (records) => ({ byId: new Map(records.map((r) => [r.log_id, new AttemptRecord(r)])) }),
 };
 
 /** Orders attempts by when they ran, then by when they were recorded. */

@@ -85,6 +85,8 @@ function account(state: SessionsState, session: SessionView, sign: 1 | -1): void
   addTotals(totals, c, sign);
 }
 
+const SHORT_SESSION = 16;
+
 function add(state: SessionsState, { derived }: Projected<"AttemptFailed" | "AttemptSucceeded">): SessionsState {
   const record = derived.record;
   if (derived.inferred && derived.inferred.session_id !== record.session_id) state.aliases.set(record.session_id, derived.inferred.session_id);
@@ -93,6 +95,8 @@ function add(state: SessionsState, { derived }: Projected<"AttemptFailed" | "Att
   if (!session) state.byId.set(id, (session = { session_id: id, attempts: [], inferred: false, firstSuccess: -1, failures: 0, unfixed: 0 }));
   account(state, session, -1);
   const at = insertSorted(session.attempts, record, compareByTime);
+  // Most sessions stay short, and V8 grows an array by 16 slots at least: a short one is kept at its exact size.
+  if (session.attempts.length <= SHORT_SESSION) session.attempts = session.attempts.slice();
   if (session.firstSuccess >= at) session.firstSuccess++;
   if (record.status === "success" && (session.firstSuccess < 0 || at < session.firstSuccess)) session.firstSuccess = at;
   if (record.status === "failed") {

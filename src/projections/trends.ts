@@ -3,7 +3,7 @@
 // the state; weeks, ranges and the verdict are read from them when asked, so the state stays deterministic.
 import { compareProportions, rate, wilson, type Comparison } from "../analysis/stats.js";
 import type { AttemptData } from "../events/types.js";
-import { compareByTime, recordsOf, type AttemptRecord } from "./attempts.js";
+import { AttemptRecord, compareByTime, recordsOf } from "./attempts.js";
 import type { Projected } from "./derive.js";
 import type { Projection } from "./projection.js";
 
@@ -23,11 +23,20 @@ interface FirstAttempt {
   prompt_version: string | null;
 }
 
+/** As the state holds a first attempt: its record alone when it has neither version (one object fewer a session). */
+type HeldFirst = AttemptRecord | FirstAttempt;
+
+const held = (first: FirstAttempt): HeldFirst =>
+  first.context_version === null && first.prompt_version === null ? first.record : first;
+
+const unheld = (first: HeldFirst): FirstAttempt =>
+  first instanceof AttemptRecord ? { record: first, context_version: null, prompt_version: null } : first;
+
 export interface TrendsState {
   /** Per dimension (TREND_DIMENSIONS order): key → UTC day number (days since 1970-01-01) → counts. */
   series: Array<Map<string | null, Map<number, Counts>>>;
   /** Session → its first attempt. */
-  firsts: Map<string, FirstAttempt>;
+  firsts: Map<string, HeldFirst>;
 }
 
 const dayOf = (time: number) => Math.floor(time / DAY);
@@ -69,10 +78,11 @@ function add(state: TrendsState, { envelope, derived }: Projected<"AttemptFailed
     prompt_version: versionOf(envelope.data, "prompt_version"),
   };
   account(state, attempt, 0, 1);
-  const first = state.firsts.get(derived.session);
+  const kept = state.firsts.get(derived.session);
+  const first = kept && unheld(kept);
   if (first && compareByTime(first.record, attempt.record) <= 0) return state;
   if (first) account(state, first, 2, -1);
-  state.firsts.set(derived.session, attempt);
+  state.firsts.set(derived.session, held(attempt));
   account(state, attempt, 2, 1);
   return state;
 }
@@ -89,7 +99,10 @@ export const trendsProjection: Projection<TrendsState, TrendsJSON> = {
   reducers: { AttemptFailed: add, AttemptSucceeded: add },
   toJSON: (state) => ({
     series: state.series.map((keys) => [...keys].map(([key, days]) => [key, [...days].sort(([a], [b]) => a - b)])),
-    firsts: [...state.firsts].map(([session, f]) => [session, f.record.log_id, f.context_version, f.prompt_version]),
+    firsts: [...state.firsts].map(([session, kept]) => {
+      const f = unheld(kept);
+      return [session, f.record.log_id, f.context_version, f.prompt_version];
+    }),
   }),
   fromJSON: (json, index) => {
     const records = recordsOf(
@@ -98,7 +111,7 @@ export const trendsProjection: Projection<TrendsState, TrendsJSON> = {
     );
     return {
       series: json.series.map((keys) => new Map(keys.map(([key, days]) => [key, new Map(days.map(([d, c]) => [d, [...c] as Counts]))]))),
-      firsts: new Map(json.firsts.map(([session, , context_version, prompt_version], i) => [session, { record: records[i], context_version, prompt_version }])),
+      firsts: new Map(json.firsts.map(([session, , context_version, prompt_version], i) => [session, held({ record: records[i], context_version, prompt_version })])),
     };
   },
 };
