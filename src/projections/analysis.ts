@@ -5,7 +5,7 @@ import { apiMisuse, replacementFor } from "../analysis/libraryMisuse.js";
 import { HALF_LIFE_DAYS, recommendations, type PatternEvidence, type Recommendation, type TopFix } from "../analysis/recommendations.js";
 import { STDLIB_MODULES } from "../analysis/stdlibExceptions.generated.js";
 import { timestampMillis } from "../events/validation.js";
-import type { AttemptRecord } from "./attempts.js";
+import { AttemptRecord } from "./attempts.js";
 import type { Fix, Projected } from "./derive.js";
 import type { Projection } from "./projection.js";
 import { effectiveSession, type SessionsState } from "./sessions.js";
@@ -21,7 +21,8 @@ export interface ErrorGroup {
 
 /**
  * What one session saw of a pattern: the unit rules are ranked by (retries within a session count once). There is
- * one per session and pattern, so it refers to its latest failure rather than holding a copy of its timestamp.
+ * one per session and pattern, so it refers to its latest failure rather than holding that failure's timestamp
+ * (which a record formats when asked for).
  */
 export class SessionEvidence {
   constructor(
@@ -38,10 +39,22 @@ export class SessionEvidence {
     return typeof this.latest === "string" ? this.latest : this.latest.timestamp;
   }
 
+  /** Date.parse(last). */
+  get lastMillis(): number {
+    return typeof this.latest === "string" ? Date.parse(this.latest) : this.latest.parsedTimestamp;
+  }
+
+  /** Whether its latest failure's timestamp sorts after the other's. */
+  laterThan(other: SessionEvidence): boolean {
+    if (typeof this.latest === "string" || typeof other.latest === "string") return this.last > other.last;
+    return AttemptRecord.compareTimestamps(this.latest, other.latest) > 0;
+  }
+
   /** Counts another failure of the pattern in the session. */
   failed(record: AttemptRecord): void {
     this.failures++;
-    if (record.timestamp > this.last) this.latest = record;
+    const later = typeof this.latest === "string" ? record.timestamp > this.latest : AttemptRecord.compareTimestamps(record, this.latest) > 0;
+    if (later) this.latest = record;
   }
 
   toJSON() {
@@ -125,27 +138,27 @@ const EXAMPLES = 3;
 
 const increment = <K>(map: Map<K, number>, key: K, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
 
-function tally(groups: Map<string | null, ErrorGroup>, key: string | null, record: AttemptRecord): void {
+// A record's timestamp is formatted from its time when asked for (see AttemptRecord): ask once per event.
+function tally(groups: Map<string | null, ErrorGroup>, key: string | null, record: AttemptRecord, timestamp: string): void {
   const group = groups.get(key);
   if (!group) {
-    groups.set(key, { key, count: 1, fixed: 0, last_seen: record.timestamp, example_log_id: record.log_id });
+    groups.set(key, { key, count: 1, fixed: 0, last_seen: timestamp, example_log_id: record.log_id });
     return;
   }
   group.count++;
-  if (record.timestamp >= group.last_seen) {
-    group.last_seen = record.timestamp;
+  if (timestamp >= group.last_seen) {
+    group.last_seen = timestamp;
     group.example_log_id = record.log_id;
   }
 }
 
-function patternGroup(state: AnalysisState, derived: Projected<"AttemptFailed">["derived"]): PatternGroup {
+function patternGroup(state: AnalysisState, derived: Projected<"AttemptFailed">["derived"], timestamp: string): PatternGroup {
   let group = state.byPattern.get(derived.pattern);
   if (!group) {
-    const { record } = derived;
     group = {
       pattern: derived.pattern, error_type: derived.error_type, error_category: derived.error_category,
       template: derived.pattern.slice(derived.pattern.indexOf(": ") + 2), count: 0, fixed: 0, sessions: new Map(),
-      fingerprints: new Set(), first_seen: record.timestamp, last_seen: record.timestamp, example_log_ids: [],
+      fingerprints: new Set(), first_seen: timestamp, last_seen: timestamp, example_log_ids: [],
       failing_line: null, message: null, slips: 0, suggestions: new Map(), libraries: new Map(), changes: new Map(), example: null, removal: null,
     };
     state.byPattern.set(derived.pattern, group);
@@ -166,7 +179,8 @@ function countAttempt(state: AnalysisState, record: AttemptRecord): void {
   model.attempts++;
   if (record.status === "success") model.successes++;
   for (const library of record.libraries) libraryGroup(state, library).attempts++;
-  if (state.latest === null || record.timestamp > state.latest) state.latest = record.timestamp;
+  const timestamp = record.timestamp;
+  if (state.latest === null || timestamp > state.latest) state.latest = timestamp;
 }
 
 function countSuccess(state: AnalysisState, derived: Projected<"AttemptSucceeded">["derived"]): void {
@@ -182,9 +196,10 @@ function countSuccess(state: AnalysisState, derived: Projected<"AttemptSucceeded
 
 function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">["derived"]): void {
   const { record } = derived;
-  tally(state.byType, record.error_type, record);
-  tally(state.byCategory, record.error_category, record);
-  const group = patternGroup(state, derived);
+  const timestamp = record.timestamp;
+  tally(state.byType, record.error_type, record, timestamp);
+  tally(state.byCategory, record.error_category, record, timestamp);
+  const group = patternGroup(state, derived, timestamp);
   group.count++;
   const sessionId = derived.session;
   const session = group.sessions.get(sessionId);
@@ -192,9 +207,9 @@ function countFailure(state: AnalysisState, derived: Projected<"AttemptFailed">[
   else group.sessions.set(sessionId, new SessionEvidence(record, record.ai_model));
   group.fingerprints.add(derived.fingerprint);
   if (derived.slip) group.slips++;
-  if (record.timestamp < group.first_seen) group.first_seen = record.timestamp;
-  if (record.timestamp >= group.last_seen) {
-    group.last_seen = record.timestamp;
+  if (timestamp < group.first_seen) group.first_seen = timestamp;
+  if (timestamp >= group.last_seen) {
+    group.last_seen = timestamp;
     group.example_log_ids = [record.log_id, ...group.example_log_ids].slice(0, EXAMPLES);
     group.failing_line = derived.failing_line ?? group.failing_line;
     group.message = derived.error_message?.split("\n")[0] ?? group.message;
@@ -335,7 +350,8 @@ const allTime = (g: PatternGroup): PatternCounts => ({
 
 /** Counts of the failures at or after `since` (oldest first in `failures`), by pattern. */
 export function countsSince(failures: AttemptRecord[], since: number, sessionOf: (r: AttemptRecord) => string): Map<string, PatternCounts> {
-  const counts = new Map<string, PatternCounts & { sessionIds: Set<string>; fingerprintSet: Set<string>; libraryCounts: Map<string, number> }>();
+  // The latest failure's timestamp is formatted once, at the end (see AttemptRecord).
+  const counts = new Map<string, PatternCounts & { latest: AttemptRecord; sessionIds: Set<string>; fingerprintSet: Set<string>; libraryCounts: Map<string, number> }>();
   let lo = 0;
   for (let hi = failures.length; lo < hi; ) {
     const mid = (lo + hi) >>> 1;
@@ -347,22 +363,22 @@ export function countsSince(failures: AttemptRecord[], since: number, sessionOf:
     if (r.pattern === null) continue;
     let c = counts.get(r.pattern);
     if (!c) {
-      c = { count: 0, sessions: 0, fixed: 0, fingerprints: [], first_seen: r.timestamp, last_seen: r.timestamp, example_log_ids: [], libraries: [],
-        sessionIds: new Set(), fingerprintSet: new Set(), libraryCounts: new Map() };
+      c = { count: 0, sessions: 0, fixed: 0, fingerprints: [], first_seen: r.timestamp, last_seen: "", example_log_ids: [], libraries: [],
+        latest: r, sessionIds: new Set(), fingerprintSet: new Set(), libraryCounts: new Map() };
       counts.set(r.pattern, c);
     }
     c.count++;
     c.sessionIds.add(sessionOf(r));
     if (r.fixed_by !== null || r.inferred_fixed_by !== null) c.fixed++;
     if (r.fingerprint) c.fingerprintSet.add(r.fingerprint);
-    c.last_seen = r.timestamp;
+    c.latest = r;
     c.example_log_ids = [r.log_id, ...c.example_log_ids].slice(0, EXAMPLES);
     r.libraries.forEach((l) => increment(c!.libraryCounts, l));
   }
   return new Map(
-    [...counts].map(([pattern, { sessionIds, fingerprintSet, libraryCounts, ...c }]) => [
+    [...counts].map(([pattern, { latest, sessionIds, fingerprintSet, libraryCounts, ...c }]) => [
       pattern,
-      { ...c, sessions: sessionIds.size, fingerprints: [...fingerprintSet], libraries: [...libraryCounts] },
+      { ...c, last_seen: latest.timestamp, sessions: sessionIds.size, fingerprints: [...fingerprintSet], libraries: [...libraryCounts] },
     ]),
   );
 }
@@ -494,17 +510,17 @@ function evidenceOf(state: AnalysisState, g: PatternGroup, aiModel: string | und
   let failures = 0;
   let fixed = 0;
   let recency = 0;
-  let lastSeen = "";
+  let latest: SessionEvidence | null = null;
   for (const [id, e] of g.sessions) {
     if (aiModel !== undefined && e.ai_model !== aiModel) continue;
     sessions.push(id);
     if (e.fixed > 0) fixedSessions.push(id);
     failures += e.failures;
     fixed += e.fixed;
-    recency += Math.pow(2, -Math.max(0, now - Date.parse(e.last)) / (HALF_LIFE_DAYS * DAY)) || 0;
-    if (e.last > lastSeen) lastSeen = e.last;
+    recency += Math.pow(2, -Math.max(0, now - e.lastMillis) / (HALF_LIFE_DAYS * DAY)) || 0;
+    if (latest === null || e.laterThan(latest)) latest = e;
   }
-  if (failures === 0) return null;
+  if (failures === 0 || latest === null) return null;
   const attribute = /has no attribute '(\w+)'/.exec(g.template)?.[1];
   const alternatives = attribute
     ? byCount(state.successCalls.get(attribute) ?? [])
@@ -514,7 +530,7 @@ function evidenceOf(state: AnalysisState, g: PatternGroup, aiModel: string | und
     : [];
   return {
     pattern: g.pattern, error_type: g.error_type, error_category: g.error_category, template: g.template, message: g.message,
-    failures, fixed, sessions, fixed_sessions: fixedSessions, recency, last_seen: lastSeen, slip: g.slips * 2 > g.count,
+    failures, fixed, sessions, fixed_sessions: fixedSessions, recency, last_seen: latest.last, slip: g.slips * 2 > g.count,
     suggestion: topSuggestion(g), failing_line: g.failing_line, library: topLibrary(g), fixes: topFixes(g),
     example: g.example, removal: g.removal, alternatives,
   };

@@ -55,16 +55,24 @@ interface AttemptKind {
   pattern: string | null;
 }
 
-const kinds = new Map<string, AttemptKind>();
+// By pattern and ai_model; a failure's pattern names its error type, which names its category, so the last
+// list holds one kind (or a few, should derivation ever change).
+const kinds = new Map<string | null, Map<string | null, AttemptKind[]>>();
 function kindOf(r: AttemptKind): AttemptKind {
-  const key = JSON.stringify([r.status, r.ai_model, r.error_type, r.error_category, r.pattern]);
-  let kind = kinds.get(key);
-  if (kind === undefined) {
-    kind = { status: r.status, ai_model: r.ai_model, error_type: r.error_type, error_category: r.error_category, pattern: r.pattern };
-    kinds.set(key, kind);
-  }
+  let byModel = kinds.get(r.pattern);
+  if (byModel === undefined) kinds.set(r.pattern, (byModel = new Map()));
+  let same = byModel.get(r.ai_model);
+  if (same === undefined) byModel.set(r.ai_model, (same = []));
+  const found = same.find((k) => k.status === r.status && k.error_type === r.error_type && k.error_category === r.error_category);
+  if (found) return found;
+  const kind = { status: r.status, ai_model: r.ai_model, error_type: r.error_type, error_category: r.error_category, pattern: r.pattern };
+  same.push(kind);
   return kind;
 }
+
+// The times whose ISO form has a four-digit year: outside them, toISOString writes six digits and a sign.
+const YEAR_0 = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
+const YEAR_10000 = 253_402_300_800_000; // +010000-01-01T00:00:00.000Z
 
 /**
  * One per attempt, so a server holds millions: the fields many attempts share live in one AttemptKind, and the
@@ -110,7 +118,23 @@ export class AttemptRecord implements AttemptRecordJSON {
     this.inferred_previous_attempt_id = r.inferred_previous_attempt_id;
     this.inferred_fixed_by = r.inferred_fixed_by;
     this.kind = kindOf(r);
-    this.sentTimestamp = Number.isFinite(r.time) && new Date(r.time).toISOString() === r.timestamp ? null : r.timestamp;
+    const fixedWidth = r.time >= YEAR_0 && r.time < YEAR_10000;
+    this.sentTimestamp = fixedWidth && new Date(r.time).toISOString() === r.timestamp ? null : r.timestamp;
+  }
+
+  /**
+   * Orders two records' timestamps as their strings compare (the order the analysis keeps), without formatting
+   * them when both are the ISO form of their time: those have one width, so they compare as their times do.
+   */
+  static compareTimestamps(a: AttemptRecord, b: AttemptRecord): number {
+    if (a.sentTimestamp === null && b.sentTimestamp === null) return a.time - b.time;
+    const [x, y] = [a.timestamp, b.timestamp];
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+
+  /** Date.parse of the timestamp, without formatting it when it is the ISO form of `time`. */
+  get parsedTimestamp(): number {
+    return this.sentTimestamp === null ? this.time : Date.parse(this.sentTimestamp);
   }
 
   get status() {
