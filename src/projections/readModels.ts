@@ -135,8 +135,8 @@ export class ReadModels {
       analyzer: this.analyzer,
       archived: options.archived ?? false,
       codeOf: (record) => this.codeOf(record),
-      preparedFacts: (data) => (this.analyzer ? this.prepared.get(data) : undefined),
-      preparedFix: (data) => (this.analyzer ? this.preparedFixes.get(data) : undefined),
+      preparedFacts: (data) => (this.analyzer ? taken(this.prepared, data) : undefined),
+      preparedFix: (data) => (this.analyzer ? taken(this.preparedFixes, data) : undefined),
     };
   }
 
@@ -282,6 +282,13 @@ export class ReadModels {
     }
     return out;
   }
+}
+
+/** A value handed over ahead of time, removed as it is used: the table then shrinks back once a replay is done. */
+function taken<V>(prepared: WeakMap<object, V>, key: object): V | undefined {
+  const value = prepared.get(key);
+  if (value !== undefined) prepared.delete(key);
+  return value;
 }
 
 /** The projection pipeline: each stored event folded into the read models, which are emitted after each. */
