@@ -81,8 +81,8 @@ async function changingTokens<T>(file: string, change: () => T): Promise<T> {
     .lock(file, {
       realpath: false, // the file need not exist yet
       stale: 10_000,
-      // A change holds the lock for a millisecond or so: about 3 s of retries outwait any queue of them.
-      retries: { retries: 30, minTimeout: 10, maxTimeout: 100 },
+      // A change holds the lock for a millisecond or so: about 1.5 s of retries outwait any queue of them.
+      retries: { retries: 20, minTimeout: 10, maxTimeout: 80 },
     })
     .catch((err: NodeJS.ErrnoException) => {
       if (err.code !== "ELOCKED") throw err;
