@@ -72,8 +72,10 @@ export interface ReadModelOptions {
 
 const ANALYZER_READ_MODELS = new Set<keyof ReadModelStates>(["inference", "analysis"]);
 
-// Fixes follow their failures closely, so a small cache of recent codes spares almost every read-back.
+// Fixes follow their failures closely, so a small cache of recent codes spares almost every read-back: at most
+// 512 codes and 32 M characters (a code may be as long as a request body).
 const RECENT_CODES = 512;
+const RECENT_CODE_CHARS = 32 * 2 ** 20;
 // Entries are served newest first: the derived facts and fix strategies of this many recent attempts are kept
 // from when they were projected, so a page of them is read back from the log but not derived again (~2–4 ms an
 // entry for a 150-line script). Older ones are derived on demand.
@@ -110,7 +112,11 @@ export class ReadModels {
   readonly projections: ProjectionSet;
   readonly states: ReadModelStates;
   private readonly names: Array<keyof ReadModelStates>;
-  private readonly recentCodes = new LRUCache<string, { code: string; summary: CodeSummary }>({ max: RECENT_CODES });
+  private readonly recentCodes = new LRUCache<string, { code: string; summary: CodeSummary }>({
+    max: RECENT_CODES,
+    maxSize: RECENT_CODE_CHARS,
+    sizeCalculation: (entry) => entry.code.length + 1,
+  });
   private readonly recentEntryFacts: LRUCache<string, EntryFacts> | null;
   /** By failure: the success that fixed it and what the fix changed. */
   private readonly recentFixes: LRUCache<string, { fixer: string; strategy: FixStrategy }> | null;

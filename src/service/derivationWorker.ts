@@ -5,6 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { LRUCache } from "lru-cache";
 import { redactAttempt, Redactor } from "../analysis/redaction.js";
 import type { RedactionSettings } from "../config.js";
+import { codeRead } from "../analysis/limits.js";
 import { attemptFacts } from "../projections/attemptFacts.js";
 import { fixSideOf, strategyOfFix, type FixSide } from "../projections/fixFacts.js";
 import type { WorkerRequest } from "./derivationPool.js";
@@ -12,9 +13,15 @@ import type { WorkerRequest } from "./derivationPool.js";
 const redactor = new Redactor((workerData as { redaction?: RedactionSettings } | null)?.redaction);
 
 // A session's attempts and fixes come to the same worker, and a fix follows its attempts closely: the sides of
-// the attempts derived last are kept for the fixes that follow.
+// the attempts derived last are kept for the fixes that follow — at most 1,024, and at most 32 M characters of
+// code (a side holds the part of its code the analyzer reads, up to 256 KiB characters).
 const RECENT_SIDES = 1024;
-const recentSides = new LRUCache<string, FixSide>({ max: RECENT_SIDES });
+const RECENT_SIDE_CHARS = 32 * 2 ** 20;
+const recentSides = new LRUCache<string, FixSide>({
+  max: RECENT_SIDES,
+  maxSize: RECENT_SIDE_CHARS,
+  sizeCalculation: (side) => side.code.length + 1,
+});
 
 parentPort!.on("message", async (request: WorkerRequest) => {
   if (request.kind === "redact") {
@@ -34,7 +41,7 @@ parentPort!.on("message", async (request: WorkerRequest) => {
   const start = performance.now();
   try {
     facts = attemptFacts(request.type, request.data);
-    recentSides.set(request.data.log_id, fixSideOf(request.data.code, facts.derived));
+    recentSides.set(request.data.log_id, fixSideOf(codeRead(request.data.code), facts.derived));
   } catch {
     facts = null; // derivation is total, so this is a defect; the projection derives the facts itself
   }
