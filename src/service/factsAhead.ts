@@ -1,9 +1,8 @@
 // Replay with the analyzer's per-attempt work spread over worker threads. An attempt's facts (traceback,
 // code summary, line signature) are a pure function of its data, and a recorded fix's strategy of its two
 // attempts', so while the main thread verifies and projects one event, workers derive the facts of the events
-// after it. Events still reach the projections
-// one at a time, in log order; only the facts arrive early. Here in the service layer: it joins the pool
-// with the read models.
+// after it. Events still reach the projections one at a time, in log order; only the facts arrive early. Here
+// in the service layer: it joins the pool with the read models.
 import { Observable, type OperatorFunction } from "rxjs";
 import type { StoredEvent } from "../events/types.js";
 import type { ReadModels } from "../projections/readModels.js";
