@@ -68,12 +68,21 @@ describe("web console sign-in (chromium)", function () {
     expect(await page.locator("h1").textContent()).to.equal("Overview");
   });
 
-  it("signs out: the cookie is gone and pages ask for a token again", async () => {
-    await page.goto(`${server.url}/login`);
+  it("signs out from any page's header: the cookie is gone and pages ask for a token again", async () => {
+    await page.goto(`${server.url}/patterns`);
+    expect(await page.locator("header form.account button").textContent()).to.equal("Sign out");
     await submit(page, "Sign out");
+    expect(new URL(page.url()).pathname).to.equal("/login");
     expect(await page.context().cookies()).to.deep.equal([]);
     await page.goto(`${server.url}/sessions`);
     expect(new URL(page.url()).pathname).to.equal("/login");
+  });
+
+  it("offers no sign-out to a page read with a bearer token: there is no cookie to clear", async () => {
+    const res = await fetch(`${server.url}/patterns`, { headers: { Authorization: `Bearer ${readToken}`, Accept: "text/html" } });
+    expect(res.status).to.equal(200);
+    const text = await res.text();
+    expect(text).to.include("<h1>").and.not.include("Sign out");
   });
 
   it("never lets the cookie authorise a write (no request forged by another page)", async () => {

@@ -136,6 +136,8 @@ export function authenticator(options: AuthOptions): Authenticator {
       );
     }
     ctx.state.token = token;
+    // Signed in to the console with its cookie (no Authorization header): its pages offer to sign out.
+    ctx.state.signedIn = ctx.get("Authorization") === "";
     return next();
   };
 

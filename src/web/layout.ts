@@ -1,5 +1,5 @@
 // The page shell every console page shares: head (one stylesheet, htmx from node_modules), navigation, main.
-import { html, type Html, type Interpolation } from "./html.js";
+import { html, trustedHtml, type Html, type Interpolation } from "./html.js";
 
 export interface PageOptions {
   title: string;
@@ -62,6 +62,18 @@ export function page({ title, section, body }: PageOptions): Html {
         </footer>
       </body>
     </html> `;
+}
+
+const SIGN_OUT = html`<form class="account" method="post" action="/logout" hx-boost="false">
+  <button type="submit">Sign out</button>
+</form>`;
+
+/** A page with a sign-out button in its header: for a visitor signed in with the console's cookie. */
+export function withSignOut(shell: Html): Html {
+  // The shell's header closes before anything interpolated, and interpolations are escaped: the first
+  // `</header>` is the shell's own.
+  const at = shell.text.indexOf("</header>");
+  return at < 0 ? shell : trustedHtml(shell.text.slice(0, at) + SIGN_OUT.text + shell.text.slice(at));
 }
 
 /** What to do when there is nothing to show yet. */

@@ -10,7 +10,7 @@ import type { ScriptlogService } from "../service/scriptlogService.js";
 import { consoleAssets } from "./assets.js";
 import type { DiffLayout } from "./code.js";
 import { html, type Html } from "./html.js";
-import { page } from "./layout.js";
+import { page, withSignOut } from "./layout.js";
 import { failuresPage, logPage, successesPage } from "./pages/attempts.js";
 import { auditPage } from "./pages/audit.js";
 import { contextPage } from "./pages/context.js";
@@ -41,6 +41,7 @@ function securityHeaders(ctx: Context): void {
 
 function send(ctx: Context, body: Html, status = 200): void {
   securityHeaders(ctx);
+  if (ctx.state.signedIn === true) body = withSignOut(body);
   ctx.status = status;
   ctx.type = "text/html; charset=utf-8";
   ctx.set("Vary", "HX-Request");
