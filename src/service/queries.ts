@@ -54,11 +54,7 @@ export interface EntriesJson {
 
 export class LogQueries {
   /** `models` is asked each time: a snapshot loaded at start replaces the read models once. */
-  constructor(
-    private readonly models: () => ReadModels,
-    private readonly entry: (record: AttemptRecord) => Record<string, unknown>,
-    private readonly entryJson: (record: AttemptRecord) => string,
-  ) {}
+  constructor(private readonly models: () => ReadModels) {}
 
   private get states() {
     return this.models().states;
@@ -137,7 +133,8 @@ export class LogQueries {
   }
 
   private entriesJson(records: AttemptRecord[]): EntriesJson {
-    return { json: `[${records.map(this.entryJson).join(",")}]`, count: records.length };
+    const models = this.models();
+    return { json: `[${records.map((r) => models.entryJson(r)).join(",")}]`, count: records.length };
   }
 
   /** The ai_models sessions started with, the most sessions first. */
@@ -197,7 +194,7 @@ export class LogQueries {
   session(sessionId: string) {
     const session = this.sessionView(sessionId);
     const generation = sessionGeneration(this.states.contexts, session.attempts[0]?.session_id ?? session.session_id);
-    return { session: { ...sessionSummary(session), ...generation }, attempts: session.attempts.map(this.entry) };
+    return { session: { ...sessionSummary(session), ...generation }, attempts: session.attempts.map((r) => this.entry(r)) };
   }
 
   /** An attempt's record; not_found if the read models hold none. */
@@ -209,6 +206,11 @@ export class LogQueries {
 
   attempt(logId: string) {
     return this.entry(this.record(logId));
+  }
+
+  /** The whole entry of an attempt, read back from the log, with what its fix changed. */
+  entry(record: AttemptRecord): Record<string, unknown> {
+    return this.models().entry(record);
   }
 
   /** What the event stream sends for an event read back from the log, as the read models know it now. */

@@ -114,11 +114,7 @@ export class ScriptlogService implements LoopHost {
   /** Context versions and experiments. */
   readonly contexts: ContextCommands;
   /** What the read models answer, for the routes. */
-  readonly queries = new LogQueries(
-    () => this.models,
-    (record) => this.models.entry(record),
-    (record) => this.models.entryJson(record),
-  );
+  readonly queries = new LogQueries(() => this.models);
   /** AUTO_CONTEXT's check after each attempt, when it is on. */
   private readonly autoContext: AutoContext | null;
 
@@ -479,11 +475,6 @@ export class ScriptlogService implements LoopHost {
     const latest = await latestCheckpointFile(this.log.dir);
     if (!latest) throw new ScriptlogError("not_found", "no checkpoint yet: the server signs them when started with SIGNING_KEY", {});
     return { checkpoint: parseCheckpoint(latest.text).checkpoint, note: latest.text };
-  }
-
-  /** The whole entry of an attempt, read back from the log, with what its fix changed. */
-  entry(record: AttemptRecord): Record<string, unknown> {
-    return this.models.entry(record);
   }
 }
 

@@ -101,7 +101,7 @@ function attemptsPage(service: ScriptlogService, status: "failed" | "success", q
 
 export function logPage(service: ScriptlogService, logId: string): Html {
   const record = service.record(logId);
-  const e = service.entry(record) as unknown as EntryView & { code_hash: string; tags: string[] };
+  const e = service.queries.entry(record) as unknown as EntryView & { code_hash: string; tags: string[] };
   const frames = e.frames ?? [];
   const failing = e.status === "failed" ? failingLineOf(frames, e.code) : null;
   const row = (label: string, value: Interpolation) => [label, value] as const;

@@ -128,7 +128,7 @@ export interface EntryView {
 export function sessionPage(service: ScriptlogService, id: string, layout: DiffLayout): Html {
   const view = service.queries.sessionView(id);
   const summary = sessionSummary(view);
-  const entries = view.attempts.map((r) => service.entry(r) as unknown as EntryView);
+  const entries = view.attempts.map((r) => service.queries.entry(r) as unknown as EntryView);
   const number_ = new Map(entries.map((e, i) => [e.log_id, i + 1]));
   const attemptLink = (logId: string) =>
     number_.has(logId)
