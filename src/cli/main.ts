@@ -34,6 +34,11 @@ const dirOptions = (command: Command) =>
       new Option("--projections-dir <dir>", "where read-model snapshots are kept").env("PROJECTIONS_DIR").default("./projections"),
     );
 
+/** Runs a command that reads the daily files: a JetStream stream's are mirrored into the events directory first. */
+async function onLogFiles(options: DirOptions, run: (config: Config) => Promise<void>): Promise<void> {
+  return (await commands.logFiles()).withLogFiles(configFrom(options), run);
+}
+
 function configFrom(options: DirOptions & { port?: string; host?: string }): Config {
   return readConfig(process.env, {
     eventsDir: options.eventsDir,
@@ -88,8 +93,8 @@ export function program(): Command {
     .option("--show <n>", "with --compare: how many changed attempts to list", "20")
     .option("--json", "print the report as JSON")
     .action(async (options) => {
-      const [{ withLogFiles }, { rebuildCommand }] = await Promise.all([commands.logFiles(), commands.rebuild()]);
-      return withLogFiles(configFrom(options), (config) => rebuildCommand(config, options));
+      const { rebuildCommand } = await commands.rebuild();
+      return onLogFiles(options, (config) => rebuildCommand(config, options));
     });
 
   dirOptions(cli.command("verify").description("re-check every line of the log and every checkpoint; exit 3 at the first problem"))
@@ -98,10 +103,10 @@ export function program(): Command {
     .option("--json", "print the report as JSON")
     // The snapshot beside the configured log proves how far it reached; one beside another --dir proves nothing.
     .action(async (options) => {
-      const [{ withLogFiles }, { verifyCommand }] = await Promise.all([commands.logFiles(), commands.verify()]);
+      const { verifyCommand } = await commands.verify();
       const verify = (config: Config) =>
         verifyCommand(options.dir ?? config.eventsDir, { ...options, projectionsDir: options.dir ? undefined : config.projectionsDir });
-      return options.dir ? verify(configFrom(options)) : withLogFiles(configFrom(options), verify);
+      return options.dir ? verify(configFrom(options)) : onLogFiles(options, verify);
     });
 
   dirOptions(cli.command("import").description("append attempts from the original system's logs/ tree or from JSON lines"))
@@ -117,8 +122,8 @@ export function program(): Command {
     .option("--until <time>", "only attempts that ran at or before this ISO-8601 time")
     .option("--json", "print the report as JSON")
     .action(async (options) => {
-      const [{ withLogFiles }, { exportCommand }] = await Promise.all([commands.logFiles(), commands.export()]);
-      return withLogFiles(configFrom(options), (config) => exportCommand(config, options));
+      const { exportCommand } = await commands.export();
+      return onLogFiles(options, (config) => exportCommand(config, options));
     });
 
   dirOptions(cli.command("mirror").description("copy the JetStream stream into daily JSONL files, as the file store would hold them"))
